@@ -1,0 +1,30 @@
+"""scratchcnn: convolutional neural networks from scratch on NumPy.
+
+Every forward and backward pass is written by hand in :mod:`scratchcnn.ops`; the
+API mirrors PyTorch's so that model code moves between the two unchanged.
+
+>>> import scratchcnn as sc
+>>> from scratchcnn import nn
+>>> model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+...                       nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+>>> model(sc.zeros(2, 1, 8, 8)).shape
+(2, 10)
+"""
+
+__version__ = "0.1.0"
+
+from . import nn, optim  # noqa: E402
+from .autograd import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from .gradcheck import gradcheck  # noqa: E402
+from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
+from .tensor import (  # noqa: E402
+    Tensor, arange, bool_, cat, float16, float32, float64, from_numpy, full, int32, int64,
+    ones, ones_like, rand, randint, randn, stack, tensor, uint8, zeros, zeros_like,
+)
+
+__all__ = [
+    "__version__", "nn", "optim", "Tensor", "tensor", "from_numpy", "zeros", "ones", "full",
+    "zeros_like", "ones_like", "rand", "randn", "randint", "arange", "cat", "stack",
+    "float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "manual_seed",
+    "get_rng_state", "set_rng_state", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
+]

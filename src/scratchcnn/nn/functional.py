@@ -1,0 +1,364 @@
+"""Differentiable functions on Tensors, as ``torch.nn.functional``.
+
+Each function checks its arguments (so that a mistake is reported in terms of the
+layer, not as a NumPy error deep inside a kernel), then runs the op's hand-written
+forward and backward pair from :mod:`scratchcnn.ops` through the autograd engine.
+
+>>> import scratchcnn as sc
+>>> import scratchcnn.nn.functional as F
+>>> x = sc.tensor([[[[1., 6., 2.], [5., 3., 1.], [0., 2., 4.]]]])
+>>> w = sc.tensor([[[[1., 2.], [-1., 0.]]]])
+>>> F.conv2d(x, w)                      # 1*1 + 6*2 + 5*(-1) + 3*0 = 8 in the corner
+tensor([[[[ 8., 11.],
+          [ 5.,  5.]]]])
+"""
+
+import numbers
+
+import numpy as np
+
+from .. import random
+from ..autograd import apply
+from ..errors import ArgumentError, DTypeError, ShapeError, TargetError
+from ..ops import activation, conv, linear as linear_op, loss, pool, softmax as softmax_op
+from ..ops.reduce import normalize_axes
+from ..tensor import Tensor, tensor as make_tensor
+
+
+# --------------------------------------------------------------------- argument checks
+def pair(value, name, subject):
+    """An int or a pair of ints -> (int, int)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        return int(value[0]), int(value[1])
+    raise ArgumentError(f"expects {name} to be an int or a pair of ints, got {value!r}", subject)
+
+
+def check_positive(values, name, subject):
+    if min(values) <= 0:
+        raise ArgumentError(f"expects {name} > 0, got {name}={values}", subject)
+
+
+def check_non_negative(values, name, subject):
+    if min(values) < 0:
+        raise ArgumentError(f"expects {name} >= 0, got {name}={values}", subject)
+
+
+def check_tensor(x, name, subject):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{subject} expects {name} to be a scratchcnn Tensor, got "
+                        f"{type(x).__name__} (wrap arrays with sc.tensor(...))")
+
+
+def check_same_dtype(x, weight, subject):
+    if x.dtype != weight.dtype:
+        raise DTypeError(
+            f"got input of dtype {x.dtype} but its weight is {weight.dtype}: convert the "
+            f"input (x.{'float' if weight.dtype == np.float32 else 'double'}()) or the model "
+            f"(model.{'float' if x.dtype == np.float32 else 'double'}())", subject)
+
+
+def check_image_batch(x, channels, subject, what="input"):
+    """x must be (N, C, H, W) with C == channels; returns it with a batch axis."""
+    if x.ndim != 4:
+        raise ShapeError(f"expected {what} of shape (N, {channels if channels else 'C'}, H, W) "
+                         f"(4-D), got {x.ndim}-D {what} of shape {x.shape}", subject)
+    if channels is not None and x.shape[1] != channels:
+        raise ShapeError(f"expected {what} with {channels} channels, shape (N, {channels}, H, W), "
+                         f"got {x.shape[1]} channels in shape {x.shape}", subject)
+
+
+def check_window_fits(x_shape, kernel, padding, dilation, subject):
+    for axis, size, k, p, d in zip("HW", x_shape[2:], kernel, padding, dilation):
+        span = d * (k - 1) + 1
+        if span > size + 2 * p:
+            raise ShapeError(
+                f"kernel of extent {span} (kernel {k}, dilation {d}) is larger than the "
+                f"padded input along {axis}: {size} + 2*{p} = {size + 2 * p}; input shape "
+                f"{x_shape}", subject)
+
+
+def _unbatched(x, expected_ndim):
+    """PyTorch also accepts (C, H, W) for one image: add the batch axis, and say so."""
+    if isinstance(x, Tensor) and x.ndim == expected_ndim - 1:
+        return x.unsqueeze(0), True
+    return x, False
+
+
+# --------------------------------------------------------------------- convolution & pooling
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution; ``input`` (N, C, H, W) or (C, H, W), ``weight`` (O, C, kh, kw).
+
+    See :mod:`scratchcnn.ops.conv` for the equations and how it is computed.
+    """
+    subject = "conv2d()"
+    check_tensor(input, "input", subject)
+    stride, padding, dilation = (pair(v, n, subject) for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    check_positive(stride, "stride", subject)
+    check_non_negative(padding, "padding", subject)
+    check_positive(dilation, "dilation", subject)
+    if groups != 1:
+        raise ArgumentError(f"groups={groups} is not supported (only groups=1)", subject)
+    if weight.ndim != 4:
+        raise ShapeError(f"expected weight of shape (out, in, kh, kw), got {weight.shape}", subject)
+    x, unbatched = _unbatched(input, 4)
+    check_image_batch(x, weight.shape[1], subject)
+    check_same_dtype(x, weight, subject)
+    check_window_fits(x.shape, weight.shape[2:], padding, dilation, subject)
+    inputs = (x, weight, bias)
+    out = apply(conv.conv2d_forward, conv.conv2d_backward, *inputs,
+                stride=stride, padding=padding, dilation=dilation)
+    return out[0] if unbatched else out
+
+
+def _pool_args(kernel_size, stride, padding, dilation, subject):
+    kernel = pair(kernel_size, "kernel_size", subject)
+    stride = kernel if stride is None or stride == () else pair(stride, "stride", subject)
+    padding = pair(padding, "padding", subject)
+    dilation = pair(dilation, "dilation", subject)
+    check_positive(kernel, "kernel_size", subject)
+    check_positive(stride, "stride", subject)
+    check_positive(dilation, "dilation", subject)
+    check_non_negative(padding, "padding", subject)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ArgumentError(f"padding should be at most half the kernel size, got "
+                            f"padding={padding} for kernel_size={kernel}", subject)
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over each window; ``stride`` defaults to ``kernel_size``. See :mod:`scratchcnn.ops.pool`."""
+    subject = "max_pool2d()"
+    check_tensor(input, "input", subject)
+    if ceil_mode or return_indices:
+        raise ArgumentError("ceil_mode=True and return_indices=True are not supported", subject)
+    kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, subject)
+    x, unbatched = _unbatched(input, 4)
+    check_image_batch(x, None, subject)
+    check_window_fits(x.shape, kernel, padding, dilation, subject)
+    out = apply(pool.max_pool2d_forward, pool.max_pool2d_backward, x, kernel_size=kernel,
+                stride=stride, padding=padding, dilation=dilation)
+    return out[0] if unbatched else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over each window; ``stride`` defaults to ``kernel_size``. See :mod:`scratchcnn.ops.pool`."""
+    subject = "avg_pool2d()"
+    check_tensor(input, "input", subject)
+    if ceil_mode or divisor_override is not None:
+        raise ArgumentError("ceil_mode=True and divisor_override are not supported", subject)
+    kernel, stride, padding, _ = _pool_args(kernel_size, stride, padding, 1, subject)
+    x, unbatched = _unbatched(input, 4)
+    check_image_batch(x, None, subject)
+    check_window_fits(x.shape, kernel, padding, (1, 1), subject)
+    out = apply(pool.avg_pool2d_forward, pool.avg_pool2d_backward, x, kernel_size=kernel,
+                stride=stride, padding=padding, count_include_pad=bool(count_include_pad))
+    return out[0] if unbatched else out
+
+
+# --------------------------------------------------------------------- dense layers
+def linear(input, weight, bias=None):
+    """y = x W^T + b; ``input`` (..., in), ``weight`` (out, in). See :mod:`scratchcnn.ops.linear`."""
+    subject = "linear()"
+    check_tensor(input, "input", subject)
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ShapeError(f"expected input (..., {weight.shape[1]}), got {input.shape}", subject)
+    check_same_dtype(input, weight, subject)
+    return apply(linear_op.linear_forward, linear_op.linear_backward, input, weight, bias)
+
+
+def flatten(input, start_dim=1, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+def dropout(input, p=0.5, training=True):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only)."""
+    check_dropout_p(p, "dropout()")
+    if not training or p == 0:
+        return input
+    return apply(activation.dropout_forward, activation.dropout_backward, input, p=float(p),
+                 generator=random.generator())
+
+
+def check_dropout_p(p, subject):
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ArgumentError(f"dropout probability has to be between 0 and 1, got p={p!r}",
+                            subject)
+
+
+# --------------------------------------------------------------------- activations
+def relu(input):
+    return apply(activation.relu_forward, activation.relu_backward, input)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    return apply(activation.leaky_relu_forward, activation.leaky_relu_backward, input,
+                 negative_slope=float(negative_slope))
+
+
+def tanh(input):
+    return apply(activation.tanh_forward, activation.tanh_backward, input)
+
+
+def sigmoid(input):
+    return apply(activation.sigmoid_forward, activation.sigmoid_backward, input)
+
+
+def softmax(input, dim):
+    axis = _dim_arg(input, dim, "softmax()")
+    return apply(softmax_op.softmax_forward, softmax_op.softmax_backward, input, dim=axis)
+
+
+def log_softmax(input, dim):
+    axis = _dim_arg(input, dim, "log_softmax()")
+    return apply(softmax_op.log_softmax_forward, softmax_op.log_softmax_backward, input, dim=axis)
+
+
+def _dim_arg(input, dim, subject):
+    if dim is None:
+        raise ArgumentError("needs an explicit dim (PyTorch's implicit choice is deprecated)",
+                            subject)
+    check_tensor(input, "input", subject)
+    if not _is_float_tensor(input):
+        raise DTypeError(f"expects a floating point input, got {input.dtype}", subject)
+    return normalize_axes(dim, input.ndim)[0] if input.ndim else 0
+
+
+def _is_float_tensor(t):
+    return t.dtype.kind == "f"
+
+
+# --------------------------------------------------------------------- losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _class_problem(input, target, subject):
+    """Check (N, C, *) input against (N, *) integer target; flatten to (M, C) and (M,)."""
+    check_tensor(input, "input", subject)
+    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if input.ndim == 0:
+        raise ShapeError(f"expected input of shape (N, C) or (C,), got a scalar", subject)
+    if target_array.dtype.kind not in "iu":
+        raise DTypeError(f"expected integer class targets (int64), got dtype "
+                         f"{target_array.dtype}; class probabilities need cross_entropy", subject)
+    if input.ndim == 1:  # one sample, unbatched
+        expected = ()
+    else:
+        expected = (input.shape[0],) + input.shape[2:]
+    if target_array.shape != expected:
+        what = ("batch size mismatch: " if input.ndim > 1 and target_array.ndim >= 1
+                and target_array.shape[0] != input.shape[0] else "")
+        raise ShapeError(f"{what}expected target of shape {expected} for input of shape "
+                         f"{input.shape}, got target of shape {target_array.shape}", subject)
+    if input.ndim == 1:
+        return input.unsqueeze(0), target_array.reshape(1)
+    if input.ndim > 2:  # (N, C, d1, ...) -> (N*d1*..., C)
+        input = input.permute((0,) + tuple(range(2, input.ndim)) + (1,))
+        input = input.reshape(-1, input.shape[-1])
+    return input, target_array.reshape(-1).astype(np.int64, copy=False)
+
+
+def _check_targets(target, classes, ignore_index, subject):
+    valid = target != ignore_index
+    if valid.any():
+        low, high = target[valid].min(), target[valid].max()
+        if low < 0 or high >= classes:
+            bad = high if high >= classes else low
+            raise TargetError(f"got target class {bad}, out of range for {classes} classes "
+                              f"(valid: 0..{classes - 1})", subject)
+
+
+def _check_reduction(reduction, subject):
+    if reduction not in _REDUCTIONS:
+        raise ArgumentError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}", subject)
+
+
+def _weight_array(weight, classes, dtype, subject):
+    if weight is None:
+        return None
+    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if array.shape != (classes,):
+        raise ShapeError(f"expected a class weight of shape ({classes},), got {array.shape}",
+                         subject)
+    return array.astype(dtype, copy=False)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of integer ``target`` under log-probabilities ``input`` (N, C)."""
+    subject = "nll_loss()"
+    _check_reduction(reduction, subject)
+    logp, flat_target = _class_problem(input, target, subject)
+    _check_targets(flat_target, logp.shape[1], ignore_index, subject)
+    out = apply(loss.nll_loss_forward, loss.nll_loss_backward, logp, flat_target,
+                weight=_weight_array(weight, logp.shape[1], logp.dtype, subject),
+                ignore_index=ignore_index, reduction=reduction)
+    if reduction == "none":
+        target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+        out = out.reshape(target_shape)
+    return out
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``, with optional label smoothing.
+
+    With smoothing e over C classes the target distribution is (1 - e) * onehot + e / C:
+
+        loss = (1 - e) * nll + (e / C) * sum_c -w_c * log p_c
+
+    ``target`` may also hold class probabilities (a float tensor of the input's shape).
+    """
+    subject = "cross_entropy()"
+    _check_reduction(reduction, subject)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ArgumentError(f"label_smoothing must be in [0, 1], got {label_smoothing}", subject)
+    check_tensor(input, "input", subject)
+    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if target_array.dtype.kind == "f":
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, subject)
+    logp_full = log_softmax(input, dim=1 if input.ndim > 1 else 0)
+    nll = nll_loss(logp_full, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    logp, flat_target = _class_problem(logp_full, target, subject)
+    classes = logp.shape[1]
+    w = _weight_array(weight, classes, logp.dtype, subject)
+    per_row = -(logp * w).sum(dim=1) if w is not None else -logp.sum(dim=1)
+    valid = flat_target != ignore_index
+    per_row = per_row * valid.astype(logp.dtype)
+    if reduction == "none":
+        smooth = per_row.reshape(target_array.shape)
+    elif reduction == "sum":
+        smooth = per_row.sum()
+    else:
+        denominator = (w[flat_target[valid]].sum() if w is not None else valid.sum())
+        smooth = per_row.sum() / logp.dtype.type(denominator)
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _soft_cross_entropy(input, target, weight, reduction, label_smoothing, subject):
+    """Cross-entropy against class probabilities: -sum_c w_c * q_c * log p_c per sample."""
+    target = target if isinstance(target, Tensor) else make_tensor(target)
+    if target.shape != input.shape:
+        raise ShapeError(f"expected probability targets of the input's shape {input.shape}, "
+                         f"got {target.shape}", subject)
+    dim = 1 if input.ndim > 1 else 0
+    classes = input.shape[dim]
+    q = target.to(input.dtype)
+    if label_smoothing:
+        q = q * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(input, dim) * q
+    w = _weight_array(weight, classes, input.dtype, subject)
+    if w is not None:
+        terms = terms * w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
+    per_sample = -terms.sum(dim=dim)
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return per_sample.sum()
+    return per_sample.mean() if per_sample.ndim else per_sample

@@ -1,0 +1,55 @@
+"""Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
+
+from ..errors import ArgumentError
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    r"""``torch.optim.SGD``, the same update formulas.
+
+    Equations, for gradient g_t of parameter p at step t::
+
+        g_t = g_t + weight_decay * p                       (if weight_decay)
+        b_1 = g_1;  b_t = momentum * b_{t-1} + (1 - dampening) * g_t   (if momentum)
+        g_t = g_t + momentum * b_t  (nesterov)  or  g_t = b_t
+        p   = p - lr * g_t
+
+    >>> import scratchcnn as sc
+    >>> w = sc.tensor([1.0], requires_grad=True)
+    >>> opt = sc.optim.SGD([w], lr=0.1)
+    >>> (w * 3).sum().backward(); _ = opt.step()
+    >>> round(w.item(), 6)                  # 1 - 0.1 * 3
+    0.7
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, maximize=False):
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ArgumentError("Nesterov momentum requires a momentum and zero dampening",
+                                "SGD()")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        for name in ("momentum", "weight_decay"):
+            if group[name] < 0:
+                raise ArgumentError(f"invalid {name}: {group[name]} (must be >= 0)", "SGD()")
+
+    def _update(self, param, grad, group, state):
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param.data
+        momentum = group["momentum"]
+        if momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = grad.copy()
+            else:
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * grad
+            state["momentum_buffer"] = buffer
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        param.data -= (group["lr"] * grad).astype(param.dtype, copy=False)
