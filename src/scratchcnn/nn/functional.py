@@ -9,8 +9,8 @@ forward and backward pair from :mod:`scratchcnn.ops` through the autograd engine
 >>> x = sc.tensor([[[[1., 6., 2.], [5., 3., 1.], [0., 2., 4.]]]])
 >>> w = sc.tensor([[[[1., 2.], [-1., 0.]]]])
 >>> F.conv2d(x, w)                      # 1*1 + 6*2 + 5*(-1) + 3*0 = 8 in the corner
-tensor([[[[ 8., 11.],
-          [ 5.,  5.]]]])
+tensor([[[[ 8.,  7.],
+          [11.,  3.]]]])
 """
 
 import numbers
