@@ -15,7 +15,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 import scratchcnn as sc
-from scratchcnn import nn
+from scratchcnn import models, nn
 
 
 def load_split(seed=0):
@@ -24,18 +24,6 @@ def load_split(seed=0):
     images = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
     labels = digits.target.astype(np.int64)
     return train_test_split(images, labels, test_size=0.2, stratify=labels, random_state=seed)
-
-
-def make_model():
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),   # 16 x 8 x 8
-        nn.MaxPool2d(2),                             # 16 x 4 x 4
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),  # 32 x 4 x 4
-        nn.MaxPool2d(2),                             # 32 x 2 x 2
-        nn.Flatten(),                                # 128
-        nn.Linear(128, 64), nn.ReLU(),
-        nn.Linear(64, 10),
-    )
 
 
 def accuracy(model, images, labels):
@@ -57,7 +45,7 @@ def main():
     sc.manual_seed(args.seed)
     x_train, x_test, y_train, y_test = load_split(args.seed)
     print(f"digits: {len(x_train)} train / {len(x_test)} test images of 8x8")
-    model = make_model()
+    model = models.digits_cnn()   # conv-relu-pool x2, then FC 128-64-10
     optimizer = sc.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     shuffle = np.random.default_rng(args.seed)

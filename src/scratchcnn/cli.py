@@ -1,17 +1,109 @@
-"""The ``scratchcnn`` command line."""
+"""The ``scratchcnn`` command line: ``scratchcnn COMMAND --help`` for each command."""
 
 import argparse
 import sys
 
 from . import __version__
+from .errors import ScratchCNNError
+
+
+def _dims(text):
+    """'3x227x227' -> (3, 227, 227)."""
+    try:
+        dims = tuple(int(part) for part in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 3x227x227, got {text!r}") from None
+    if not dims or min(dims) <= 0:
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    return dims
+
+
+def _mlp_spec(text):
+    """'32x32x3:1000' -> ((32, 32, 3), 1000)."""
+    try:
+        shape, units = text.split(":")
+        return _dims(shape), int(units)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected INPUT:UNITS such as 32x32x3:1000, got {text!r}") from None
+
+
+def _conv_spec(text):
+    """'3:96:11' -> (3, 96, 11)."""
+    try:
+        c_in, c_out, kernel = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected IN:OUT:KERNEL such as 3:96:11, got {text!r}") from None
+    return c_in, c_out, kernel
+
+
+def cmd_summary(args):
+    from . import models
+    from .summary import summary
+
+    model = models.get(args.model)
+    input_size = args.input or models.input_size(args.model)
+    result = summary(model, input_size, formulas=args.formulas, layout=args.layout,
+                     name=args.model)
+    output = {"text": str, "markdown": lambda s: s.to_markdown(),
+              "json": lambda s: s.to_json() + "\n"}[args.format](result)
+    sys.stdout.write(output)
+    return 0
+
+
+def cmd_params(args):
+    if not args.mlp and not args.conv:
+        print("scratchcnn params: give --mlp INPUT:UNITS and/or --conv IN:OUT:KERNEL "
+              "(e.g. --mlp 32x32x3:1000 --conv 3:96:11)", file=sys.stderr)
+        return 2
+    for shape, units in args.mlp or ():
+        inputs = 1
+        for d in shape:
+            inputs *= d
+        count = inputs * units + units
+        print(f"fully connected {'x'.join(map(str, shape))} -> {units}: {inputs:,} inputs x "
+              f"{units:,} units + {units:,} biases = {count:,} parameters")
+    for c_in, c_out, kernel in args.conv or ():
+        count = c_in * c_out * kernel * kernel + c_out
+        print(f"conv {c_in} -> {c_out} channels, {kernel}x{kernel} kernel: {c_out} filters x "
+              f"({kernel}x{kernel}x{c_in}) + {c_out} biases = {count:,} parameters")
+    if args.conv:
+        print("A convolution reuses the same small filters at every position of the image, "
+              "so its parameter count depends only on the channels and the kernel size; a "
+              "fully connected layer has one weight per input pixel per unit, so its count "
+              "grows with the image.")
+    return 0
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="scratchcnn",
-        description="Convolutional neural networks from scratch on NumPy.")
+        prog="scratchcnn", description="Convolutional neural networks from scratch on NumPy.")
     parser.add_argument("--version", action="version", version=f"scratchcnn {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser("summary", help="layer-by-layer shapes, parameters and cost of a model",
+                            description="Print each layer's output shape, parameters, "
+                                        "multiply-adds and receptive field.")
+    p.add_argument("model", help="a zoo model: alexnet, alexnet_tiny_imagenet, lenet5, "
+                                 "mnist_cnn, digits_cnn, tiny_vgg")
+    p.add_argument("--input", type=_dims, metavar="CxHxW",
+                   help="input size, channels first (default: the model's own, e.g. 3x227x227)")
+    p.add_argument("--formulas", action="store_true",
+                   help="show the output-size arithmetic of each conv/pool layer")
+    p.add_argument("--layout", choices=("hwc", "nchw"), default="hwc",
+                   help="print shapes as 55x55x96 (hwc, default) or [1, 96, 55, 55] (nchw)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.set_defaults(handler=cmd_summary)
+
+    p = commands.add_parser("params", help="parameter counts: fully connected vs convolution",
+                            description="Compare the parameters of a fully connected layer "
+                                        "and of a convolution (parameter sharing).")
+    p.add_argument("--mlp", type=_mlp_spec, action="append", metavar="HxWxC:UNITS",
+                   help="a fully connected layer on a flattened image, e.g. 32x32x3:1000")
+    p.add_argument("--conv", type=_conv_spec, action="append", metavar="IN:OUT:KERNEL",
+                   help="a convolution, e.g. 3:96:11")
+    p.set_defaults(handler=cmd_params)
     return parser
 
 
@@ -21,4 +113,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    try:
+        return args.handler(args)
+    except ScratchCNNError as error:
+        print(f"scratchcnn {args.command}: error: {error}", file=sys.stderr)
+        return 2

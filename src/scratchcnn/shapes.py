@@ -1,0 +1,68 @@
+"""Shape arithmetic of convolution and pooling layers, without running any data.
+
+    out = floor((in - k_eff + 2p) / s) + 1,    k_eff = d*(k - 1) + 1  (the dilated kernel)
+
+>>> from scratchcnn import conv_output_size, pool_output_size
+>>> conv_output_size(227, 11, stride=4)          # AlexNet conv1: (227 - 11) / 4 + 1
+55
+>>> pool_output_size(55, 3, stride=2)            # max-pool 3x3/2: (55 - 3) / 2 + 1
+27
+>>> conv_output_size((27, 27), 5, padding=2)     # pairs work too
+(27, 27)
+"""
+
+import numbers
+
+from .errors import ArgumentError, ShapeError
+
+
+def _as_pair(value, name):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return (int(value), int(value)), False
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        return (int(value[0]), int(value[1])), True
+    raise ArgumentError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def _one_axis(size, kernel, stride, padding, dilation, exact, axis):
+    where = f" along {axis}" if axis else ""
+    if size <= 0:
+        raise ShapeError(f"input size{where} must be positive, got {size}")
+    if kernel <= 0 or stride <= 0 or dilation <= 0:
+        raise ArgumentError(f"kernel size, stride and dilation must be positive, got "
+                            f"kernel={kernel}, stride={stride}, dilation={dilation}{where}")
+    if padding < 0:
+        raise ArgumentError(f"padding must be >= 0, got {padding}{where}")
+    span = dilation * (kernel - 1) + 1
+    padded = size + 2 * padding
+    if span > padded:
+        raise ShapeError(f"kernel of extent {span} is larger than the padded input{where}: "
+                         f"{size} + 2*{padding} = {padded}")
+    steps, remainder = divmod(padded - span, stride)
+    if exact and remainder:
+        raise ShapeError(
+            f"(in - k + 2p) / s = ({size} - {span} + 2*{padding}) / {stride} is not whole: "
+            f"the last {remainder} input row(s)/column(s){where} are never covered by the kernel")
+    return steps + 1
+
+
+def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, exact=False):
+    """Output size of a convolution: an int for int arguments, an (h, w) pair if any is a pair.
+
+    ``exact=True`` raises :class:`ShapeError` when the stride does not divide evenly,
+    naming how many input rows or columns the kernel never reaches.
+    """
+    args = [_as_pair(v, n) for v, n in ((size, "size"), (kernel_size, "kernel_size"),
+                                         (stride, "stride"), (padding, "padding"),
+                                         (dilation, "dilation"))]
+    pairs = [v for v, _ in args]
+    if not any(is_pair for _, is_pair in args):
+        return _one_axis(*(p[0] for p in pairs), exact, "")
+    return tuple(_one_axis(*(p[i] for p in pairs), exact, axis) for i, axis in enumerate("HW"))
+
+
+def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, exact=False):
+    """Output size of a pooling layer; ``stride`` defaults to ``kernel_size`` as in PyTorch."""
+    return conv_output_size(size, kernel_size, kernel_size if stride is None else stride,
+                            padding, dilation, exact)

@@ -1,0 +1,229 @@
+"""``summary(model, input_size)``: every layer's output shape, parameters, cost and
+receptive field, like torchinfo or Keras' ``model.summary()``.
+
+The model runs once on zeros (batch 1 unless given) under ``no_grad``; forward hooks
+record what each leaf layer produced. Per layer:
+
+- multiply-adds (MACs): Conv2d ``O*OH*OW * C*kh*kw`` per image, Linear ``in*out`` per
+  row; FLOPs = 2 x MACs. Pooling and activations count as 0.
+- receptive field: how many input pixels one output value sees, by the recurrence
+  ``r_out = r_in + (k_eff - 1) * j_in``, ``j_out = j_in * s`` (``j``: the distance in input
+  pixels between two neighbouring outputs).
+- with ``formulas=True``: the shape arithmetic, ``(227 - 11 + 2x0) / 4 + 1 = 55``.
+
+>>> from scratchcnn import models, summary
+>>> s = summary(models.alexnet(), (3, 227, 227))
+>>> [row["output"] for row in s.rows[:3]]
+['55x55x96', '55x55x96', '27x27x96']
+>>> s.total_params
+62378344
+"""
+
+import json
+
+import numpy as np
+
+from . import nn
+from .autograd import no_grad
+from .errors import ShapeError
+from .tensor import Tensor
+
+_SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+
+
+def _spatial_args(module):
+    """(kernel, stride, padding, dilation) pairs of a conv/pool layer, else None."""
+    if not isinstance(module, _SPATIAL):
+        return None
+    dilation = getattr(module, "dilation", (1, 1))
+    return module.kernel_size, module.stride, module.padding, dilation
+
+
+def _formula(in_hw, out_hw, args):
+    """'(227 - 11 + 2x0) / 4 + 1 = 55', once if both axes agree, else 'H: ...; W: ...'."""
+    kernel, stride, padding, dilation = args
+    parts = []
+    for size, out, k, s, p, d in zip(in_hw, out_hw, kernel, stride, padding, dilation):
+        k_eff = d * (k - 1) + 1
+        body = f"({size} - {k_eff} + 2x{p}) / {s}"
+        if (size - k_eff + 2 * p) % s:
+            body = f"floor{body}"
+        parts.append(f"{body} + 1 = {out}")
+    if parts[0] == parts[1]:
+        return parts[0]
+    return f"H: {parts[0]}; W: {parts[1]}"
+
+
+def _format_shape(shape, layout):
+    if layout == "nchw":
+        return "[" + ", ".join(str(d) for d in shape) + "]"
+    dims = shape[1:]
+    if len(dims) == 3:           # (C, H, W) -> H x W x C, as the guide writes it
+        dims = (dims[1], dims[2], dims[0])
+    return "x".join(str(d) for d in dims)
+
+
+def _macs(module, in_shape, out_shape):
+    if isinstance(module, nn.Conv2d):
+        c, (kh, kw) = module.in_channels, module.kernel_size
+        return int(np.prod(out_shape)) * c * kh * kw
+    if isinstance(module, nn.Linear):
+        return int(np.prod(out_shape[:-1])) * module.in_features * module.out_features
+    return 0
+
+
+class Summary:
+    """The result of :func:`summary`: ``str()`` is a table, ``.rows`` a list of dicts,
+    ``.to_dict()`` JSON-ready, ``.to_markdown()`` a Markdown table."""
+
+    def __init__(self, model_name, input_shape, rows, total_params, trainable_params,
+                 param_bytes, activation_bytes, layout, formulas):
+        self.model_name = model_name
+        self.input_shape = input_shape
+        self.rows = rows
+        self.total_params = total_params
+        self.trainable_params = trainable_params
+        self.total_macs = sum(row["macs"] for row in rows)
+        self.param_bytes = param_bytes
+        self.activation_bytes = activation_bytes
+        self.layout = layout
+        self.formulas = formulas
+
+    def totals(self):
+        return {
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.total_params - self.trainable_params,
+            "macs": self.total_macs,
+            "flops": 2 * self.total_macs,
+            "param_memory_mb": round(self.param_bytes / 1e6, 2),
+            "activation_memory_mb": round(self.activation_bytes / 1e6, 2),
+        }
+
+    def to_dict(self):
+        return {"model": self.model_name, "input_shape": list(self.input_shape),
+                "layers": [dict(row) for row in self.rows], "totals": self.totals()}
+
+    def _table(self):
+        header = ["Layer", "Type", "Output", "Kernel / stride / pad", "Params", "MACs", "RF"]
+        if self.formulas:
+            header.append("Formula")
+        body = []
+        for row in self.rows:
+            cells = [row["name"], row["type"], row["output"], row["kernel"] or "",
+                     f"{row['params']:,}", f"{row['macs']:,}",
+                     f"{row['receptive_field']}x{row['receptive_field']}"
+                     if row["receptive_field"] else ""]
+            if self.formulas:
+                cells.append(row["formula"] or "")
+            body.append(cells)
+        return header, body
+
+    def _total_lines(self):
+        t = self.totals()
+        return [
+            f"Total params: {t['total_params']:,}",
+            f"Trainable params: {t['trainable_params']:,}",
+            f"Non-trainable params: {t['non_trainable_params']:,}",
+            f"Multiply-adds: {t['macs']:,} ({2 * t['macs'] / 1e9:.2f} GFLOPs per forward)",
+            f"Parameter memory: {t['param_memory_mb']:.2f} MB",
+            f"Activation memory (forward): {t['activation_memory_mb']:.2f} MB",
+        ]
+
+    def __str__(self):
+        header, body = self._table()
+        widths = [max(len(str(c)) for c in column) for column in zip(header, *body)]
+        numeric = {4, 5}
+
+        def line(cells):
+            return "  ".join(str(c).rjust(w) if i in numeric else str(c).ljust(w)
+                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+        rule = "-" * len(line(header))
+        title = (f"{self.model_name} — input "
+                 f"{_format_shape(self.input_shape, self.layout)}")
+        lines = [title, rule, line(header), rule] + [line(c) for c in body] + [rule]
+        return "\n".join(lines + self._total_lines()) + "\n"
+
+    __repr__ = __str__
+
+    def to_markdown(self):
+        header, body = self._table()
+        lines = ["| " + " | ".join(header) + " |",
+                 "|" + "|".join("---:" if i in (4, 5) else "---" for i in range(len(header))) + "|"]
+        lines += ["| " + " | ".join(str(c) for c in cells) + " |" for cells in body]
+        return "\n".join(lines + [""] + [f"- {t}" for t in self._total_lines()]) + "\n"
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def _normalize_input(input_size):
+    shape = tuple(int(d) for d in input_size)
+    if len(shape) == 3:
+        shape = (1,) + shape
+    if len(shape) != 4 and len(shape) != 2:
+        raise ShapeError(f"summary() expects input_size (C, H, W) or (N, C, H, W), got "
+                         f"{tuple(input_size)}")
+    return shape
+
+
+def summary(model, input_size, formulas=False, layout="hwc", dtype=np.float32, name=None):
+    """Summarise ``model`` for an input of ``input_size`` = (C, H, W) or (N, C, H, W);
+    ``name`` titles the table (default: the model's class)."""
+    if layout not in ("hwc", "nchw"):
+        raise ValueError(f"layout must be 'hwc' or 'nchw', got {layout!r}")
+    shape = _normalize_input(input_size)
+    names = {id(m): name for name, m in model.named_modules()}
+    records = []
+
+    def record(module, inputs, output):
+        records.append((module, tuple(inputs[0].shape), tuple(output.shape)))
+
+    handles = [m.register_forward_hook(record) for m in model.modules()
+               if not m._modules]   # leaf layers only
+    was_training = model.training
+    try:
+        model.eval()
+        with no_grad():
+            model(Tensor(np.zeros(shape, dtype=dtype)))
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+
+    rows, seen_params = [], set()
+    receptive, jump = 1, 1
+    for module, in_shape, out_shape in records:
+        own = [p for p in module.parameters() if id(p) not in seen_params]
+        seen_params.update(id(p) for p in own)
+        args = _spatial_args(module)
+        formula = kernel = None
+        if args is not None:
+            (kh, kw), (sh, sw), (ph, pw), (dh, dw) = args
+            k_eff = dh * (kh - 1) + 1
+            if receptive is not None:
+                receptive, jump = receptive + (k_eff - 1) * jump, jump * sh
+            kernel = f"{kh}x{kw} / {sh} / {ph}"
+            formula = _formula(in_shape[2:], out_shape[2:], args)
+        elif len(out_shape) != 4:
+            receptive = None  # past flattening every value sees the whole input
+        rows.append({
+            "name": names.get(id(module), type(module).__name__),
+            "type": type(module).__name__,
+            "output": _format_shape(out_shape, layout),
+            "output_shape": list(out_shape),
+            "kernel": kernel,
+            "params": int(sum(p.numel() for p in own)),
+            "macs": int(_macs(module, in_shape, out_shape)),
+            "receptive_field": receptive,
+            "formula": formula,
+        })
+    params = list(model.parameters())
+    total = sum(p.numel() for p in params)
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    param_bytes = sum(p.data.nbytes for p in params)
+    activation_bytes = sum(int(np.prod(r["output_shape"])) * np.dtype(dtype).itemsize
+                           for r in rows)
+    return Summary(name or type(model).__name__, shape, rows, total, trainable, param_bytes,
+                   activation_bytes, layout, formulas)
