@@ -1,0 +1,235 @@
+"""Move models between scratchcnn and PyTorch, weights included.
+
+``to_torch(model)`` builds the equivalent ``torch.nn.Module`` (same layers, same
+parameter names, same weights, same train/eval mode); ``from_torch(module)`` goes the
+other way. This is the path for users who outgrow one machine: prototype and
+understand here, then continue in PyTorch with its GPUs and distributed training.
+
+PyTorch is imported only when these functions run (install ``scratchcnn[torch]``).
+
+>>> import scratchcnn as sc
+>>> from scratchcnn import interop, models
+>>> torch_model = interop.to_torch(models.digits_cnn())
+>>> type(torch_model).__module__
+'torch.nn.modules.container'
+>>> back = interop.from_torch(torch_model)
+
+Supported: every layer in :mod:`scratchcnn.nn`, ``Sequential``, and the zoo's model
+classes. For another custom ``Module``, either register how to build its PyTorch twin
+with :func:`register_converter`, or build the twin yourself and copy the weights with
+``from_torch(torch_module, into=my_scratchcnn_model)`` / ``copy_weights``.
+"""
+
+import collections
+
+import numpy as np
+
+from . import models, nn
+from .errors import ArgumentError
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - exercised only without torch
+        raise ImportError("scratchcnn.interop needs PyTorch: pip install 'scratchcnn[torch]'") \
+            from None
+    return torch
+
+
+# --------------------------------------------------------------------- layer twins
+def _leaf_to_torch(module):
+    """The torch layer with the same hyper-parameters, or None if unknown."""
+    tnn = _torch().nn
+    kind = type(module).__name__
+    if kind == "Conv2d":
+        return tnn.Conv2d(module.in_channels, module.out_channels, module.kernel_size,
+                          module.stride, module.padding, module.dilation,
+                          bias=module.bias is not None)
+    if kind == "Linear":
+        return tnn.Linear(module.in_features, module.out_features, bias=module.bias is not None)
+    if kind == "MaxPool2d":
+        return tnn.MaxPool2d(module.kernel_size, module.stride, module.padding, module.dilation)
+    if kind == "AvgPool2d":
+        return tnn.AvgPool2d(module.kernel_size, module.stride, module.padding,
+                             count_include_pad=module.count_include_pad)
+    if kind == "LeakyReLU":
+        return tnn.LeakyReLU(module.negative_slope)
+    if kind in ("Softmax", "LogSoftmax"):
+        return getattr(tnn, kind)(dim=module.dim)
+    if kind == "Flatten":
+        return tnn.Flatten(module.start_dim, module.end_dim)
+    if kind == "Dropout":
+        return tnn.Dropout(module.p)
+    if kind == "BatchNorm2d":
+        return tnn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
+                               module.track_running_stats)
+    if kind == "AdaptiveAvgPool2d":
+        return tnn.AdaptiveAvgPool2d(module.output_size)
+    if kind == "LocalResponseNorm":
+        return tnn.LocalResponseNorm(module.size, module.alpha, module.beta, module.k)
+    if kind in ("ReLU", "Tanh", "Sigmoid", "Identity"):
+        return getattr(tnn, kind)()
+    return None
+
+
+def _leaf_from_torch(module):
+    kind = type(module).__name__
+    if kind == "Conv2d":
+        if module.groups != 1 or module.padding_mode != "zeros" or isinstance(module.padding, str):
+            raise ArgumentError(f"cannot convert {module}: only groups=1, integer padding and "
+                                "padding_mode='zeros' are supported")
+        return nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size,
+                         module.stride, module.padding, module.dilation,
+                         bias=module.bias is not None)
+    if kind == "Linear":
+        return nn.Linear(module.in_features, module.out_features, bias=module.bias is not None)
+    if kind == "MaxPool2d":
+        return nn.MaxPool2d(module.kernel_size, module.stride, module.padding, module.dilation,
+                            ceil_mode=module.ceil_mode)
+    if kind == "AvgPool2d":
+        return nn.AvgPool2d(module.kernel_size, module.stride, module.padding,
+                            ceil_mode=module.ceil_mode,
+                            count_include_pad=module.count_include_pad)
+    if kind == "LeakyReLU":
+        return nn.LeakyReLU(module.negative_slope)
+    if kind in ("Softmax", "LogSoftmax"):
+        return getattr(nn, kind)(dim=module.dim)
+    if kind == "Flatten":
+        return nn.Flatten(module.start_dim, module.end_dim)
+    if kind == "Dropout":
+        return nn.Dropout(module.p)
+    if kind == "BatchNorm2d":
+        return nn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
+                              module.track_running_stats)
+    if kind == "AdaptiveAvgPool2d":
+        return nn.AdaptiveAvgPool2d(module.output_size)
+    if kind == "LocalResponseNorm":
+        return nn.LocalResponseNorm(module.size, module.alpha, module.beta, module.k)
+    if kind in ("ReLU", "Tanh", "Sigmoid", "Identity"):
+        return getattr(nn, kind)()
+    return None
+
+
+# --------------------------------------------------------------------- model classes
+def _torch_twin_classes():
+    """Torch versions of the zoo's model classes: same attribute names, same forward."""
+    torch = _torch()
+
+    class FeaturesClassifier(torch.nn.Module):
+        """features -> flatten -> classifier (AlexNet, LeNet5); remembers which one."""
+
+        def __init__(self, features, flatten, classifier, scratchcnn_class):
+            super().__init__()
+            self.features, self.flatten, self.classifier = features, flatten, classifier
+            self.scratchcnn_class = scratchcnn_class
+
+        def forward(self, x):
+            return self.classifier(self.flatten(self.features(x)))
+
+    class AlexNetTinyImageNet(torch.nn.Module):
+        """The guide's class, as written in the guide."""
+
+        def __init__(self, feature_extraction, flatten, fc1, dropout, fc2):
+            super().__init__()
+            self.feature_extraction, self.flatten = feature_extraction, flatten
+            self.fc1, self.dropout, self.fc2 = fc1, dropout, fc2
+
+        def forward(self, x):
+            x = self.flatten(self.feature_extraction(x))
+            return self.fc2(self.dropout(torch.nn.ReLU()(self.fc1(x))))
+
+    return FeaturesClassifier, AlexNetTinyImageNet
+
+
+_CONVERTERS = {}
+
+
+def register_converter(module_class, build_torch_twin):
+    """Teach :func:`to_torch` a custom class: ``build_torch_twin(module, convert)`` returns a
+    ``torch.nn.Module`` whose submodules carry the same names (use ``convert(child)`` to
+    convert each child); weights are copied afterwards by name."""
+    _CONVERTERS[module_class] = build_torch_twin
+
+
+def _convert_to_torch(module):
+    torch = _torch()
+    twin = _leaf_to_torch(module)
+    if twin is not None:
+        return twin
+    if isinstance(module, nn.Sequential):
+        return torch.nn.Sequential(collections.OrderedDict(
+            (name, _convert_to_torch(child)) for name, child in module.named_children()))
+    for cls, build in _CONVERTERS.items():
+        if isinstance(module, cls):
+            return build(module, _convert_to_torch)
+    chain, tiny = _torch_twin_classes()
+    if isinstance(module, (models.AlexNet, models.LeNet5)):
+        return chain(_convert_to_torch(module.features), _convert_to_torch(module.flatten),
+                     _convert_to_torch(module.classifier), type(module).__name__)
+    if isinstance(module, models.AlexNetTinyImageNet):
+        return tiny(*(_convert_to_torch(getattr(module, name)) for name in
+                      ("feature_extraction", "flatten", "fc1", "dropout", "fc2")))
+    raise ArgumentError(
+        f"to_torch cannot convert {type(module).__name__}: build its PyTorch twin and copy "
+        "the weights with copy_weights(), or teach to_torch with register_converter()")
+
+
+def _convert_from_torch(module):
+    torch = _torch()
+    twin = _leaf_from_torch(module)
+    if twin is not None:
+        return twin
+    if isinstance(module, torch.nn.Sequential):
+        return nn.Sequential(collections.OrderedDict(
+            (name, _convert_from_torch(child)) for name, child in module.named_children()))
+    children = dict(module.named_children())
+    if set(children) == {"features", "flatten", "classifier"}:
+        cls = models.LeNet5 if getattr(module, "scratchcnn_class", "") == "LeNet5" else \
+            models.AlexNet
+        model = cls.__new__(cls)
+        nn.Module.__init__(model)
+        for name in ("features", "flatten", "classifier"):
+            setattr(model, name, _convert_from_torch(children[name]))
+        return model
+    if set(children) == {"feature_extraction", "flatten", "fc1", "dropout", "fc2"}:
+        model = models.AlexNetTinyImageNet.__new__(models.AlexNetTinyImageNet)
+        nn.Module.__init__(model)
+        for name in ("feature_extraction", "flatten", "fc1", "dropout", "fc2"):
+            setattr(model, name, _convert_from_torch(children[name]))
+        return model
+    raise ArgumentError(
+        f"from_torch cannot convert {type(module).__name__}: build the same model in "
+        "scratchcnn and pass it as from_torch(module, into=model) to copy the weights")
+
+
+# --------------------------------------------------------------------- weights
+def copy_weights(source, target):
+    """Copy every parameter and buffer from ``source`` to ``target`` by name; either may be
+    a scratchcnn or a torch module. Raises if names or shapes differ."""
+    torch = _torch()
+    state = {key: (value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value)
+             for key, value in source.state_dict().items()}
+    if isinstance(target, torch.nn.Module):
+        own = target.state_dict()
+        mismatched = sorted(set(own) ^ set(state))
+        if mismatched:
+            raise ArgumentError(f"cannot copy weights: names differ: {', '.join(mismatched)}")
+        target.load_state_dict({key: torch.from_numpy(np.array(state[key])).to(own[key].dtype)
+                                for key in own})
+    else:
+        target.load_state_dict(state)
+    target.train(source.training)
+    return target
+
+
+def to_torch(model):
+    """An equivalent ``torch.nn.Module`` with a copy of ``model``'s weights and mode."""
+    return copy_weights(model, _convert_to_torch(model))
+
+
+def from_torch(module, into=None):
+    """A scratchcnn model equivalent to the torch ``module``, with a copy of its weights.
+    ``into``: an existing scratchcnn model with the same parameter names to fill instead."""
+    target = into if into is not None else _convert_from_torch(module)
+    return copy_weights(module, target)
