@@ -76,6 +76,31 @@ def cmd_params(args):
     return 0
 
 
+def cmd_explain(args):
+    import json
+
+    from . import explain as worked
+
+    if args.dump_config:
+        print(json.dumps(worked.DEFAULT_CONFIG, indent=2))
+        return 0
+    config = None
+    if args.config:
+        try:
+            with open(args.config, encoding="utf-8") as handle:
+                config = json.load(handle)
+        except OSError as error:
+            raise worked.ConfigError(f"cannot read {args.config}: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise worked.ConfigError(f"{args.config} is not valid JSON: {error}") from None
+    if args.decimals < 0 or args.decimals > 12:
+        raise worked.ConfigError(f"--decimals must be between 0 and 12, got {args.decimals}")
+    trace = worked.explain(config, decimals=args.decimals)
+    rendered = {"text": trace.text, "markdown": trace.markdown, "json": trace.json}[args.format]()
+    sys.stdout.write(rendered.rstrip("\n") + "\n")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="scratchcnn", description="Convolutional neural networks from scratch on NumPy.")
@@ -104,6 +129,19 @@ def build_parser():
     p.add_argument("--conv", type=_conv_spec, action="append", metavar="IN:OUT:KERNEL",
                    help="a convolution, e.g. 3:96:11")
     p.set_defaults(handler=cmd_params)
+
+    from .explain import CONFIG_SCHEMA
+    p = commands.add_parser(
+        "explain", help="the guide's tiny CNN trained by hand, every number printed",
+        description="Forward pass, loss, backward pass and one SGD step of a tiny CNN, "
+                    "step by step, computed by the engine.",
+        epilog=CONFIG_SCHEMA, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", metavar="FILE", help="a JSON file describing another network")
+    p.add_argument("--dump-config", action="store_true",
+                   help="print the default configuration (the guide's network) and exit")
+    p.add_argument("--decimals", type=int, default=4, help="decimal places (default 4)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.set_defaults(handler=cmd_explain)
     return parser
 
 
