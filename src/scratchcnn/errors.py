@@ -34,7 +34,7 @@ class ScratchCNNError(Exception):
         return ".".join(reversed(names))
 
     def __str__(self):
-        message = super().__str__()
+        message = Exception.__str__(self)  # the plain text: KeyError's would be quoted
         if self.subject is not None:
             subject = self.subject
             if self.module_stack:
@@ -61,11 +61,11 @@ class TargetError(ScratchCNNError, ValueError, IndexError):
     """A class label is out of range (PyTorch raises IndexError)."""
 
 
-class GraphError(ScratchCNNError, RuntimeError):
+class GraphError(ScratchCNNError, ValueError, RuntimeError):
     """Misuse of autograd: backward on a non-scalar, or through a freed graph."""
 
 
-class StateDictError(ScratchCNNError, KeyError, RuntimeError):
+class StateDictError(ScratchCNNError, KeyError, ValueError, RuntimeError):
     """``load_state_dict`` found missing, unexpected or wrongly shaped entries."""
 
     def __str__(self):  # KeyError would quote the message; show it plainly
