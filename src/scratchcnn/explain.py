@@ -9,7 +9,7 @@ Only the *text* (the written-out dot products) is assembled here.
 
 >>> from scratchcnn.explain import explain
 >>> trace = explain()
->>> [round(p, 3) for p in trace.values["softmax"]]
+>>> [round(float(p), 3) for p in trace.values["softmax"]]
 [0.475, 0.525]
 >>> round(trace.values["loss"], 3)
 0.744

@@ -61,6 +61,25 @@ def _is_float(array):
     return array.dtype.kind == "f"
 
 
+def _promote(a, b, true_divide=False):
+    """PyTorch's type promotion where NumPy's differs: a floating operand decides over an
+    integer or bool one (int64 * float32 -> float32; NumPy says float64), and true
+    division of integers gives the default float. ``a``, ``b``: Tensors or arrays."""
+    floats = [_is_float(x.data if isinstance(x, Tensor) else x) for x in (a, b)]
+    if floats[0] != floats[1]:
+        target = a.dtype if floats[0] else b.dtype
+    elif true_divide and not floats[0]:
+        target = default_float
+    else:
+        return a, b
+
+    def cast(x):  # only integer/bool operands are cast: they never require grad
+        if x.dtype == target:
+            return x
+        return x.to(target) if isinstance(x, Tensor) else x.astype(target)
+    return cast(a), cast(b)
+
+
 class Tensor:
     """N-dimensional array with reverse-mode autograd. Create with :func:`tensor`."""
 
@@ -236,9 +255,10 @@ class Tensor:
             return np.asarray(other, dtype=default_float if isinstance(other, float) else None)
         return Tensor(other)
 
-    def _binary(self, forward, backward, other, reverse=False):
+    def _binary(self, forward, backward, other, reverse=False, true_divide=False):
         other = self._operand(other)
         a, b = (other, self) if reverse else (self, other)
+        a, b = _promote(a, b, true_divide)
         return autograd.apply(forward, backward, a, b)
 
     def __add__(self, other):
@@ -260,10 +280,11 @@ class Tensor:
         return self._binary(ew.mul_forward, ew.mul_backward, other, reverse=True)
 
     def __truediv__(self, other):
-        return self._binary(ew.div_forward, ew.div_backward, other)
+        return self._binary(ew.div_forward, ew.div_backward, other, true_divide=True)
 
     def __rtruediv__(self, other):
-        return self._binary(ew.div_forward, ew.div_backward, other, reverse=True)
+        return self._binary(ew.div_forward, ew.div_backward, other, reverse=True,
+                            true_divide=True)
 
     def __pow__(self, other):
         return self._binary(ew.pow_forward, ew.pow_backward, other)
@@ -557,6 +578,10 @@ def ones(*size, dtype=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
+    """Like ``torch.full``: without ``dtype``, the fill value's kind decides (bool, int64,
+    float32)."""
+    if dtype is None:
+        dtype = _python_data_to_array(fill_value).dtype
     return Tensor(np.full(_size_arg((size,)), fill_value, _creation_dtype(dtype)), requires_grad)
 
 

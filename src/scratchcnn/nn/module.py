@@ -69,8 +69,11 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() call "
                                  f"(call super().__init__() first in {type(self).__name__})")
+        target = (self._parameters if isinstance(value, Parameter) else
+                  self._modules if isinstance(value, Module) else None)
         for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
+            if registry is not target:  # replacing in place keeps the order, as in PyTorch
+                registry.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
             self.__dict__.pop(name, None)
@@ -142,15 +145,19 @@ class Module:
         return handle
 
     # ----------------------------------------------------------------- traversal
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) pairs, this module first; a module registered twice is
+        listed once unless ``remove_duplicate=False`` (as ``state_dict`` needs)."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                                remove_duplicate)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -237,7 +244,8 @@ class Module:
     def state_dict(self):
         """Ordered ``name -> numpy array`` (copies) of every parameter and buffer."""
         state = collections.OrderedDict()
-        for module_prefix, module in self.named_modules():
+        # Like PyTorch, a shared submodule is saved under each of its names.
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
             entries = itertools.chain(module._parameters.items(), module._buffers.items())
             for name, tensor in entries:
                 if tensor is not None:
@@ -253,7 +261,7 @@ class Module:
         ``(missing_keys, unexpected_keys)``.
         """
         own = collections.OrderedDict()
-        for module_prefix, module in self.named_modules():
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
                 for name, tensor in registry.items():
                     if tensor is not None:

@@ -21,10 +21,10 @@ def matmul_backward(grad, cache, needs_grad):
     a2 = a[None, :] if a.ndim == 1 else a          # (k,) -> (1, k)
     b2 = b[:, None] if b.ndim == 1 else b          # (k,) -> (k, 1)
     g = grad
+    if b.ndim == 1:    # first: for vector @ vector, grad is 0-d and needs an axis
+        g = g[..., None]
     if a.ndim == 1:
         g = g[..., None, :]
-    if b.ndim == 1:
-        g = g[..., None]
     da = db = None
     if needs_grad[0]:
         da = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
