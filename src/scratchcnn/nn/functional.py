@@ -21,6 +21,7 @@ from .. import random
 from ..autograd import apply
 from ..errors import ArgumentError, DTypeError, ShapeError, TargetError
 from ..ops import activation, conv, linear as linear_op, loss, pool, softmax as softmax_op
+from ..ops import adaptive_pool, batchnorm as batchnorm_op, lrn
 from ..ops.reduce import normalize_axes
 from ..tensor import Tensor, tensor as make_tensor
 
@@ -337,7 +338,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         smooth = per_row.sum()
     else:
         denominator = (w[flat_target[valid]].sum() if w is not None else valid.sum())
-        smooth = per_row.sum() / logp.dtype.type(denominator)
+        # Sum the valid rows only: with every target ignored, 0/0 is nan but the gradient
+        # stays 0 (multiplying by the mask would give inf * 0 = nan), as in PyTorch.
+        smooth = per_row[valid].sum() / logp.dtype.type(denominator)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
@@ -362,3 +365,162 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing, subje
     if reduction == "sum":
         return per_sample.sum()
     return per_sample.mean() if per_sample.ndim else per_sample
+
+
+# --------------------------------------------------------------------- normalisation
+def _check_float_input(x, subject):
+    if not _is_float_tensor(x):
+        raise DTypeError(f"expects a floating point input, got {x.dtype}", subject)
+
+
+def _channel_array(value, name, channels, subject):
+    """A per-channel (C,) Tensor or array -> its array (None stays None)."""
+    if value is None:
+        return None
+    array = value.data if isinstance(value, Tensor) else value
+    if not hasattr(array, "shape"):
+        raise TypeError(f"{subject} expects {name} to be a Tensor of shape ({channels},), got "
+                        f"{type(value).__name__}")
+    if tuple(array.shape) != (channels,):
+        raise ShapeError(f"expected {name} of shape ({channels},) for input with {channels} "
+                         f"channels, got {name} of shape {tuple(array.shape)}", subject)
+    return array
+
+
+def check_batch_norm_input(x, channels, training, subject, ndim=None):
+    """(N, C, *) input (exactly ``ndim``-D when given) with C == channels (when given);
+    in training mode more than one value per channel. Returns N * prod(*)."""
+    check_tensor(x, "input", subject)
+    layout = {2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)"}.get(ndim, "(N, C, *)")
+    if channels is not None:
+        layout = layout.replace("C", str(channels), 1)
+    if (ndim is not None and x.ndim != ndim) or x.ndim < 2:
+        raise ShapeError(f"expected input of shape {layout} "
+                         f"({ndim if ndim is not None else 'at least 2'}-D), got {x.ndim}-D input "
+                         f"of shape {x.shape}", subject)
+    if channels is not None and x.shape[1] != channels:
+        raise ShapeError(f"expected input with {channels} channels, shape {layout}, got "
+                         f"{x.shape[1]} channels in shape {x.shape}", subject)
+    _check_float_input(x, subject)
+    count = x.numel() // max(x.shape[1], 1)
+    if training and count <= 1:
+        raise ShapeError(f"expected more than 1 value per channel when training (the batch "
+                         f"variance of one value is undefined), got input of shape {x.shape}",
+                         subject)
+    return count
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over axis 1 of an (N, C, *) input, as in PyTorch.
+
+    ``training=True``: normalise with the batch mean and biased variance, and update the
+    given ``running_mean`` / ``running_var`` in place,
+    ``r <- (1 - momentum) * r + momentum * batch_stat`` (the variance unbiased).
+    ``training=False``: normalise with ``running_mean`` and ``running_var`` (required).
+    ``weight`` (gamma) and ``bias`` (beta) are optional (C,) tensors.
+    See :mod:`scratchcnn.ops.batchnorm` for the equations and the gradient.
+    """
+    subject = "batch_norm()"
+    count = check_batch_norm_input(input, None, training, subject)
+    channels = input.shape[1]
+    mean_array = _channel_array(running_mean, "running_mean", channels, subject)
+    var_array = _channel_array(running_var, "running_var", channels, subject)
+    for param, name in ((weight, "weight"), (bias, "bias")):
+        if param is not None:
+            check_tensor(param, name, subject)
+            _channel_array(param, name, channels, subject)
+            check_same_dtype(input, param, subject)
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or eps < 0:
+        raise ArgumentError(f"expects eps >= 0, got eps={eps!r}", subject)
+    updates = training and (mean_array is not None or var_array is not None)
+    if updates and (isinstance(momentum, bool) or not isinstance(momentum, numbers.Real)):
+        raise ArgumentError(f"expects momentum to be a number, got momentum={momentum!r}",
+                            subject)
+    if training:
+        mean, var = batchnorm_op.batch_statistics(input.data)
+    elif mean_array is None or var_array is None:
+        raise ArgumentError("needs running_mean and running_var in evaluation mode "
+                            "(training=False)", subject)
+    else:
+        mean, var = mean_array, var_array
+    out = apply(batchnorm_op.batch_norm_forward, batchnorm_op.batch_norm_backward, input,
+                weight, bias, mean=mean, var=var, eps=float(eps), training=bool(training))
+    if updates:  # in place, so that a module's buffers see the new values
+        new_mean, new_var = batchnorm_op.running_stats_update(
+            mean_array, var_array, mean, var, count, float(momentum))
+        if mean_array is not None:
+            mean_array[...] = new_mean
+        if var_array is not None:
+            var_array[...] = new_var
+    return out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """b_c = a_c * (k + alpha/size * sum of a_c'^2 over the ``size`` channels around c)^(-beta).
+
+    ``input`` (N, C, *), at least 3-D. See :mod:`scratchcnn.ops.lrn`.
+    """
+    subject = "local_response_norm()"
+    check_tensor(input, "input", subject)
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0:
+        raise ArgumentError(f"expects size to be a positive int, got size={size!r}", subject)
+    for value, name in ((alpha, "alpha"), (beta, "beta"), (k, "k")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ArgumentError(f"expects {name} to be a number, got {name}={value!r}", subject)
+    if input.ndim < 3:
+        raise ShapeError(f"expected input of shape (N, C, *) with at least 3 dimensions, got "
+                         f"{input.ndim}-D input of shape {input.shape}", subject)
+    _check_float_input(input, subject)
+    if input.numel() == 0:
+        return input
+    return apply(lrn.local_response_norm_forward, lrn.local_response_norm_backward, input,
+                 size=int(size), alpha=float(alpha), beta=float(beta), k=float(k))
+
+
+# --------------------------------------------------------------------- adaptive pooling
+def adaptive_output_size(output_size, subject):
+    """An int, or a pair of ints / None ('keep the input size') -> (int | None, int | None)."""
+    def valid(v):
+        return v is None or isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    if valid(output_size) and output_size is not None:
+        sizes = (int(output_size), int(output_size))
+    elif isinstance(output_size, (tuple, list)) and len(output_size) == 2 and all(
+            valid(v) for v in output_size):
+        sizes = tuple(None if v is None else int(v) for v in output_size)
+    else:
+        raise ArgumentError(f"expects output_size to be an int or a pair of ints (or None), "
+                            f"got {output_size!r}", subject)
+    if any(v is not None and v < 0 for v in sizes):
+        raise ArgumentError(f"expects output_size >= 0, got output_size={output_size!r}",
+                            subject)
+    return sizes
+
+
+def resolve_output_size(sizes, h, w):
+    """Replace None entries of (oh, ow) by the input's (h, w)."""
+    return (h if sizes[0] is None else sizes[0], w if sizes[1] is None else sizes[1])
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over PyTorch's adaptive bins so the output is (N, C, *output_size).
+
+    ``output_size`` is an int or a pair whose entries may be None (keep that input
+    size). ``input`` (N, C, H, W) or (C, H, W). See :mod:`scratchcnn.ops.adaptive_pool`.
+    """
+    subject = "adaptive_avg_pool2d()"
+    check_tensor(input, "input", subject)
+    sizes = adaptive_output_size(output_size, subject)
+    x, unbatched = _unbatched(input, 4)
+    if x.ndim != 4:
+        raise ShapeError(f"expected input of shape (N, C, H, W) or (C, H, W), got "
+                         f"{input.ndim}-D input of shape {input.shape}", subject)
+    if 0 in x.shape[1:]:
+        raise ShapeError(f"expected input with non-zero channels, height and width, got "
+                         f"shape {input.shape}", subject)
+    _check_float_input(x, subject)
+    out = apply(adaptive_pool.adaptive_avg_pool2d_forward,
+                adaptive_pool.adaptive_avg_pool2d_backward, x,
+                output_size=resolve_output_size(sizes, *x.shape[2:]))
+    return out[0] if unbatched else out

@@ -70,3 +70,41 @@ class AvgPool2d(_Pool2d):
     def extra_repr(self):
         return super().extra_repr() + ("" if self.count_include_pad else
                                        ", count_include_pad=False")
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size, whatever the input size (PyTorch's bins).
+
+    Equations: output row i averages input rows [floor(i*H/OH), ceil((i+1)*H/OH)),
+    columns likewise; when H % OH == 0 and W % OW == 0 that is AvgPool2d with kernel and
+    stride (H/OH, W/OW). Math in :mod:`scratchcnn.ops.adaptive_pool`.
+
+    Shapes: (N, C, H, W) -> (N, C, OH, OW), or (C, H, W) -> (C, OH, OW).
+    ``output_size`` is an int (square) or a pair; a None entry keeps that input size.
+    No parameters.
+
+    >>> import scratchcnn as sc
+    >>> sc.nn.AdaptiveAvgPool2d((6, 6))(sc.zeros(1, 256, 13, 13)).shape
+    (1, 256, 6, 6)
+    >>> sc.nn.AdaptiveAvgPool2d((None, 1)).output_shape((2, 8, 5, 7))
+    (2, 8, 5, 1)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self._sizes = F.adaptive_output_size(output_size, f"AdaptiveAvgPool2d({output_size!r})")
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) not in (3, 4):
+            raise F.ShapeError(f"expected input of shape (N, C, H, W) or (C, H, W), got "
+                               f"{shape}", repr(self))
+        *lead, h, w = shape
+        return (*lead, *F.resolve_output_size(self._sizes, h, w))
+
+    def extra_repr(self):
+        return f"output_size={self.output_size!r}"

@@ -32,7 +32,8 @@ def nll_loss_forward(logp, target, weight=None, ignore_index=-100, reduction="me
     else:  # mean: 0/0 -> nan when every target is ignored, as in PyTorch
         total = row_weight.sum()
         out = losses.sum() / total
-        scale = row_weight / total
+        # Ignored rows get no gradient even then (0, not 0/0 = nan), as in PyTorch.
+        scale = xp.where(valid, row_weight / total, 0).astype(logp.dtype, copy=False)
     cache = (logp.shape, logp.dtype, safe_target, scale, reduction)
     return xp.asarray(out, dtype=logp.dtype), cache
 
