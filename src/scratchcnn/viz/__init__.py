@@ -1,0 +1,1 @@
+"""Pictures of what a network does: training plots (``viz.plots``)."""
