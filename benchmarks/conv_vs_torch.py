@@ -33,7 +33,7 @@ CASES = {
     "mnist_conv2": (128, 32, 14, 14, 64, 3, 1, 1),
 }
 # --quick: the same layers on smaller batches.
-QUICK_BATCH = {"alexnet_conv1": 4, "alexnet_conv2": 4, "alexnet_conv3": 8, "mnist_conv2": 32}
+QUICK_BATCH = {"alexnet_conv1": 2, "alexnet_conv2": 2, "alexnet_conv3": 4, "mnist_conv2": 16}
 LIBRARIES = ("scratchcnn", "torch")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -91,8 +91,8 @@ def scratchcnn_step(spec, arrays):
         y.backward(g_np)
         return y
 
-    def result():
-        return checksums(step().data, x.grad.data, w.grad.data, b.grad.data)
+    def result(y):  # y from the last step; the grads are still those of that step
+        return checksums(y.data, x.grad.data, w.grad.data, b.grad.data)
 
     return step, result
 
@@ -111,20 +111,21 @@ def torch_step(spec, arrays):
         y.backward(g)
         return y
 
-    def result():
-        y = step()
+    def result(y):
         return checksums(y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy())
 
     return step, result
 
 
 def time_step(step, reps):
-    times = []
+    """Seconds per call of ``step`` and the last call's output."""
+    times, out = [], None
     for _ in range(reps):
+        out = None  # free the previous graph before timing the next step
         start = time.perf_counter()
-        step()
+        out = step()
         times.append(time.perf_counter() - start)
-    return times
+    return times, out
 
 
 def breakdown(spec, arrays, reps):
@@ -149,7 +150,7 @@ def breakdown(spec, arrays, reps):
         step, _ = scratchcnn_step(spec, arrays)
         step()
         totals.clear()
-        wall = sum(time_step(step, reps))
+        wall = sum(time_step(step, reps)[0])
     finally:
         for name, fn in originals.items():
             setattr(conv, name, fn)
@@ -189,9 +190,9 @@ def run_child(args):
         step, result = make_step(spec, arrays)
         for _ in range(args.warmup):
             step()
-        times = time_step(step, args.reps)
-        results[name] = {"times_s": times, "checksums": result()}
-        del step, result, arrays
+        times, y = time_step(step, args.reps)
+        results[name] = {"times_s": times, "checksums": result(y)}
+        del step, result, arrays, y
     pools = [{k: p.get(k) for k in ("user_api", "internal_api", "num_threads", "version")}
              for p in threadpool_info()]
     extra = {}
@@ -233,8 +234,16 @@ def machine_info():
          "torch.__version__, threadpoolctl.__version__)"], capture_output=True, text=True,
     ).stdout.split()
     return {"cpu_model": model, "logical_cpus": os.cpu_count(), "python": platform.python_version(),
+            "loadavg_at_start": load_average(),
             "platform": platform.platform(),
             **dict(zip(("numpy", "torch", "threadpoolctl"), versions))}
+
+
+def load_average():
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def agree(a, b, rtol=1e-3):
@@ -247,12 +256,18 @@ def describe(spec):
 
 
 def run_parent(args):
+    sys.stdout.reconfigure(line_buffering=True)  # keep the order with the progress on stderr
     info = machine_info()
     command = shlex.join([os.path.relpath(sys.executable)] + sys.argv)
     print(f"CPU: {info['cpu_model']} ({info['logical_cpus']} logical CPUs); numpy "
           f"{info.get('numpy')}, torch {info.get('torch')}, Python {info['python']}")
     print(f"rounds={args.rounds} reps={args.reps} warmup={args.warmup} seed={args.seed}"
-          f"{' (quick)' if args.quick else ''}\n")
+          f"{' (quick)' if args.quick else ''}; load average {info['loadavg_at_start']}\n")
+    load = info["loadavg_at_start"]
+    if load and load[0] > 0.5:
+        print(f"WARNING: the machine is busy (1-minute load average {load[0]}): other "
+              "processes take CPU time from both libraries, most of all with --threads "
+              f"{os.cpu_count()}.\n", file=sys.stderr)
     if args.breakdown:
         return run_breakdown(args, info)
     rows, raw = [], {}
@@ -282,6 +297,7 @@ def run_parent(args):
                 "ratio": med["scratchcnn"] / med["torch"],
                 "min_scratchcnn_ms": 1e3 * min(samples["scratchcnn"][name]),
                 "min_torch_ms": 1e3 * min(samples["torch"][name]),
+                "min_ratio": min(samples["scratchcnn"][name]) / min(samples["torch"][name]),
                 "n_samples": len(samples["scratchcnn"][name]),
                 "results_agree": agree(checks["scratchcnn", name], checks["torch", name]),
             })
@@ -290,6 +306,7 @@ def run_parent(args):
         print("\nWARNING: scratchcnn and torch gave different results (sum |y|, |dx|, |dw|, "
               "|db| differ by > 1e-3 relative) for the cases marked '!'.")
     if args.json:
+        info["loadavg_at_end"] = load_average()
         Path(args.json).write_text(json.dumps(
             {"command": command, "machine": info, "settings": settings(args), "rows": rows,
              "raw": raw}, indent=2) + "\n")
@@ -304,14 +321,14 @@ def settings(args):
 def print_table(rows):
     head = (f"{'case':<14} {'input -> out, kernel':<28} {'thr':>3} {'GFLOP':>6} "
             f"{'scratchcnn ms':>13} {'torch ms':>9} {'sc GFLOP/s':>10} {'th GFLOP/s':>10} "
-            f"{'sc/torch':>8}")
+            f"{'sc/torch':>8} {'(best)':>7}")
     print(head)
     print("-" * len(head))
     for r in rows:
         flag = "" if r["results_agree"] else " !"
         print(f"{r['case']:<14} {r['shape']:<28} {r['threads']:>3} {r['gflop']:>6.2f} "
               f"{r['scratchcnn_ms']:>13.1f} {r['torch_ms']:>9.1f} {r['scratchcnn_gflops']:>10.1f} "
-              f"{r['torch_gflops']:>10.1f} {r['ratio']:>7.2f}x{flag}")
+              f"{r['torch_gflops']:>10.1f} {r['ratio']:>7.2f}x {r['min_ratio']:>6.2f}x{flag}")
 
 
 def run_breakdown(args, info):

@@ -119,7 +119,7 @@ def feature_maps(model, image):
 
 
 def plot_feature_maps(model, image, path, max_maps=16):
-    """One row per layer: the input, then up to ``max_maps`` channels of each layer's output."""
+    """One row per layer: its name, then up to ``max_maps`` channels of its output."""
     layers = feature_maps(model, image)
     if not layers:
         return False
@@ -130,8 +130,8 @@ def plot_feature_maps(model, image, path, max_maps=16):
     for axis in axes.ravel():
         axis.axis("off")
     for row, (name, maps) in enumerate(layers):
-        axes[row, 0].imshow(image.mean(axis=0), cmap="gray")
-        axes[row, 0].set_title(name, fontsize=7)
+        axes[row, 0].text(0.5, 0.5, f"{name}\n{maps.shape[1]}x{maps.shape[2]}x{maps.shape[0]}",
+                          ha="center", va="center", fontsize=7)
         for column, channel in enumerate(maps[:max_maps], 1):
             axes[row, column].imshow(channel, cmap="viridis")
     figure.suptitle("Feature maps of one example, layer by layer")
