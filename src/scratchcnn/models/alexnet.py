@@ -11,6 +11,7 @@ Shapes for a 227x227x3 image (H x W x C), ``out = floor((in - k + 2p) / s) + 1``
 """
 
 from .. import nn
+from ..nn.module import chain_output_shape
 
 
 def _features():
@@ -41,6 +42,9 @@ class AlexNet(nn.Module):
     def forward(self, x):
         return self.classifier(self.flatten(self.features(x)))
 
+    def output_shape(self, input_shape):
+        return chain_output_shape(self, (self.features, self.flatten, self.classifier), input_shape)
+
 
 class AlexNetTinyImageNet(nn.Module):
     """The guide's PyTorch class, kept as written (its state_dict names match the guide's
@@ -61,6 +65,10 @@ class AlexNetTinyImageNet(nn.Module):
         x = nn.ReLU()(x)
         x = self.dropout(x)
         return self.fc2(x)
+
+    def output_shape(self, input_shape):
+        return chain_output_shape(self, (self.feature_extraction, self.flatten, self.fc1, self.dropout,
+                                   self.fc2), input_shape)
 
 
 def alexnet(num_classes=1000):

@@ -1,6 +1,7 @@
 """Small CNNs that train in seconds to minutes on a laptop CPU."""
 
 from .. import nn
+from ..nn.module import chain_output_shape
 from ..errors import ArgumentError
 
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
@@ -29,6 +30,9 @@ class LeNet5(nn.Module):
 
     def forward(self, x):
         return self.classifier(self.flatten(self.features(x)))
+
+    def output_shape(self, input_shape):
+        return chain_output_shape(self, (self.features, self.flatten, self.classifier), input_shape)
 
 
 def lenet5(num_classes=10, activation="tanh"):

@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from ..errors import ScratchCNNError, ShapeError, StateDictError
+from ..errors import ScratchCNNError, StateDictError
 from ..tensor import Tensor
 
 
@@ -369,10 +369,7 @@ class Sequential(Module):
         return self
 
     def output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        for module in self._modules.values():
-            shape = module.output_shape(shape)
-        return shape
+        return chain_output_shape(self, self._modules.values(), input_shape)
 
 
 class ModuleList(Module):
@@ -409,7 +406,16 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
 
-def check_input_rank(x, ndim_options, layout, subject):
-    if x.ndim not in ndim_options:
-        raise ShapeError(f"expected input of shape {layout}, got {x.ndim}-D input of shape "
-                         f"{tuple(x.shape)}", subject)
+def chain_output_shape(owner, modules, input_shape):
+    """The output shape of ``owner``'s ``modules`` applied one after another, computed
+    without data. An error names the failing layer's path, as in a forward pass."""
+    shape = tuple(input_shape)
+    for module in modules:
+        try:
+            shape = module.output_shape(shape)
+        except ScratchCNNError as error:
+            if not error.module_stack or error.module_stack[-1] is not module:
+                error.module_stack.append(module)
+            error.module_stack.append(owner)
+            raise
+    return shape
