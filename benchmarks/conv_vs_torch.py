@@ -239,6 +239,21 @@ def machine_info():
             **dict(zip(("numpy", "torch", "threadpoolctl"), versions))}
 
 
+def cpu_busy(seconds):
+    """Fraction of all CPUs' time spent busy over ``seconds`` (Linux /proc/stat), or None."""
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        return values[3] + values[4], sum(values[:8])  # idle + iowait, total (no guest)
+    try:
+        idle0, total0 = sample()
+        time.sleep(seconds)
+        idle1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(1 - (idle1 - idle0) / max(total1 - total0, 1), 3)
+
+
 def load_average():
     try:
         return [round(v, 2) for v in os.getloadavg()]
@@ -262,29 +277,34 @@ def run_parent(args):
     print(f"CPU: {info['cpu_model']} ({info['logical_cpus']} logical CPUs); numpy "
           f"{info.get('numpy')}, torch {info.get('torch')}, Python {info['python']}")
     print(f"rounds={args.rounds} reps={args.reps} warmup={args.warmup} seed={args.seed}"
-          f"{' (quick)' if args.quick else ''}; load average {info['loadavg_at_start']}\n")
-    load = info["loadavg_at_start"]
-    if load and load[0] > 0.5:
-        print(f"WARNING: the machine is busy (1-minute load average {load[0]}): other "
-              "processes take CPU time from both libraries, most of all with --threads "
-              f"{os.cpu_count()}.\n", file=sys.stderr)
+          f"{' (quick)' if args.quick else ''}\n")
+    busy = info["cpu_busy_at_start"] = cpu_busy(1.0)
+    if busy is not None and busy > 0.1:
+        print(f"WARNING: the machine is busy ({busy:.0%} of the CPU time over the last second "
+              "went to other processes): they take CPU time from both libraries, most of all "
+              f"with --threads {os.cpu_count()}.\n", file=sys.stderr)
     if args.breakdown:
         return run_breakdown(args, info)
     rows, raw = [], {}
     for threads in args.threads:
         samples = {lib: {name: [] for name in args.cases} for lib in LIBRARIES}
-        checks, pools = {}, {}
+        checks, pools, children = {}, {}, []
         for r in range(args.rounds):
             for lib in LIBRARIES:
+                busy = cpu_busy(0.3)  # what other processes use just before the child
                 t0 = time.perf_counter()
                 out = spawn(lib, threads, args)
+                wall = time.perf_counter() - t0
+                children.append({"round": r + 1, "library": lib, "wall_s": round(wall, 2),
+                                 "cpu_busy_before": busy})
                 print(f"  threads={threads} round {r + 1}/{args.rounds} {lib:<10} "
-                      f"{time.perf_counter() - t0:6.1f} s", file=sys.stderr)
+                      f"{wall:6.1f} s" + ("" if busy is None else f"  (CPU busy before: "
+                                           f"{busy:.0%})"), file=sys.stderr)
                 pools[lib] = out["threadpools"]
                 for name, res in out["results"].items():
                     samples[lib][name] += res["times_s"]
                     checks[lib, name] = res["checksums"]
-        raw[str(threads)] = {"samples_s": samples, "threadpools": pools}
+        raw[str(threads)] = {"samples_s": samples, "threadpools": pools, "children": children}
         for name in args.cases:
             spec = case_spec(name, args.quick)
             med = {lib: statistics.median(samples[lib][name]) for lib in LIBRARIES}
