@@ -94,15 +94,21 @@ def conv2d_backward(grad, cache, needs_grad):
     n, c, h, w = x_shape
     o, _, kh, kw = weight.shape
     _, _, oh, ow = grad.shape
-    grad_rows = grad.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)  # matches cols' rows
+    # G as (O, N*OH*OW): its columns follow cols' rows (n, i, j), so both products below
+    # read it directly.
+    grad_channels = grad.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
     dx = dw = db = None
     if needs_grad[1]:
-        dw = (grad_rows.T @ cols).reshape(weight.shape)
+        dw = (grad_channels @ cols).reshape(weight.shape)
     if has_bias and needs_grad[2]:
         db = grad.sum(axis=(0, 2, 3))
     if needs_grad[0]:
-        dcols = grad_rows @ weight.reshape(o, c * kh * kw)        # (N*OH*OW, C*kh*kw)
-        grad_windows = dcols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+        # Offset-major product: rows ordered (u, v, c), so each kernel offset's gradients
+        # form one contiguous (C, N, OH, OW) block, which scatter_windows then reads in
+        # order (position-major rows would make every pass stride across the whole matrix).
+        w_offsets = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
+        dcols = (w_offsets @ grad_channels).reshape(kh, kw, c, n, oh, ow)
+        grad_windows = dcols.transpose(3, 2, 4, 5, 0, 1)   # (N, C, OH, OW, kh, kw) view
         padded_shape = (n, c, h + 2 * padding[0], w + 2 * padding[1])
         dx = scatter_windows(grad_windows, padded_shape, stride, dilation, padding)
     return dx, dw, db
