@@ -13,7 +13,7 @@ API mirrors PyTorch's so that model code moves between the two unchanged.
 
 __version__ = "0.1.0"
 
-from . import models, nn, optim  # noqa: E402
+from . import data, models, nn, optim, train  # noqa: E402
 from .autograd import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from .gradcheck import gradcheck  # noqa: E402
 from .serialization import load, save  # noqa: E402
@@ -26,7 +26,7 @@ from .tensor import (  # noqa: E402
 )
 
 __all__ = [
-    "__version__", "nn", "optim", "models", "summary", "Summary", "conv_output_size",
+    "__version__", "nn", "optim", "models", "data", "train", "summary", "Summary", "conv_output_size",
     "pool_output_size", "save", "load", "Tensor", "tensor", "from_numpy", "zeros", "ones", "full",
     "zeros_like", "ones_like", "rand", "randn", "randint", "arange", "cat", "stack",
     "float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "manual_seed",

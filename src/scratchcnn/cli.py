@@ -101,6 +101,52 @@ def cmd_explain(args):
     return 0
 
 
+def cmd_train(args):
+    from .workflow import train
+
+    model, history, result, out_dir = train(
+        data=args.data, model=args.model, data_dir=args.data_dir, epochs=args.epochs,
+        batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, seed=args.seed,
+        out_dir=args.out, resume=args.resume, val_fraction=args.val_fraction,
+        progress=not args.no_progress and sys.stderr.isatty(), plots=not args.no_plots)
+    print(f"checkpoints, metrics.csv and plots in {out_dir}")
+    print(f"test accuracy: {100 * result['accuracy']:.2f}%")
+    return 0
+
+
+def _print_evaluation(result, classes):
+    print(f"accuracy: {100 * result['accuracy']:.2f}% on {result['count']} images "
+          f"(mean loss {result['loss']:.4f})")
+    width = max(len(str(c)) for c in classes)
+    print("per-class accuracy:")
+    for name, value, total in zip(classes, result["per_class_accuracy"],
+                                  result["confusion"].sum(axis=1)):
+        shown = "-" if total == 0 else f"{100 * value:6.2f}%"
+        print(f"  {str(name):<{width}}  {shown}  ({total} images)")
+    print("confusion matrix (rows: true class, columns: predicted):")
+    cell = max(len(str(result["confusion"].max())), 3)
+    for name, row in zip(classes, result["confusion"]):
+        print(f"  {str(name):<{width}}  " + " ".join(f"{v:>{cell}}" for v in row))
+
+
+def cmd_evaluate(args):
+    from .workflow import evaluate_checkpoint
+
+    result, checkpoint = evaluate_checkpoint(args.checkpoint, args.data, args.data_dir,
+                                             args.split)
+    _print_evaluation(result, checkpoint["classes"])
+    return 0
+
+
+def cmd_predict(args):
+    from .workflow import predict
+
+    for path, ranking in zip(args.images, predict(args.checkpoint, args.images, args.topk,
+                                                   args.invert)):
+        print(f"{path}: " + ", ".join(f"{name} {100 * p:.1f}%" for name, p in ranking))
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="scratchcnn", description="Convolutional neural networks from scratch on NumPy.")
@@ -142,6 +188,46 @@ def build_parser():
     p.add_argument("--decimals", type=int, default=4, help="decimal places (default 4)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(handler=cmd_explain)
+
+    from .data import DATASET_NAMES
+    from .workflow import DATA_DEFAULTS
+    p = commands.add_parser(
+        "train", help="train a zoo model on a data set (default: digits_cnn on digits)",
+        description="Train a model, write last.npz, best.npz, metrics.csv and plots to --out, "
+                    "and print the test accuracy. Defaults per data set: " + "; ".join(
+                        f"{name}: {d['model']}, {d['epochs']} epochs, batch {d['batch_size']}, "
+                        f"lr {d['lr']}" for name, d in DATA_DEFAULTS.items()))
+    p.add_argument("--model", help="zoo model (default: the data set's, see above)")
+    p.add_argument("--data", default="digits", choices=DATASET_NAMES)
+    p.add_argument("--data-dir", help="folder with the data set's files")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--val-fraction", type=float, default=0.1,
+                   help="share of the training images held out for validation (default 0.1)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default runs/<timestamp>)")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a last.npz")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
+    p.set_defaults(handler=cmd_train)
+
+    p = commands.add_parser("evaluate", help="accuracy, per-class accuracy and confusion "
+                                             "matrix of a checkpoint")
+    p.add_argument("checkpoint")
+    p.add_argument("--data", choices=DATASET_NAMES, help="default: the one it was trained on")
+    p.add_argument("--data-dir")
+    p.add_argument("--split", default="test", choices=("train", "test"))
+    p.set_defaults(handler=cmd_evaluate)
+
+    p = commands.add_parser("predict", help="classify image files with a checkpoint")
+    p.add_argument("checkpoint")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--topk", type=int, default=3)
+    p.add_argument("--invert", action="store_true",
+                   help="invert gray levels (dark ink on light paper -> the digits' light on dark)")
+    p.set_defaults(handler=cmd_predict)
     return parser
 
 

@@ -1,0 +1,237 @@
+"""The training loop: ``fit`` trains, ``evaluate`` measures, checkpoints make it resumable.
+
+>>> import numpy as np, scratchcnn as sc
+>>> from scratchcnn import models
+>>> from scratchcnn.data import DataLoader, TensorDataset
+>>> _ = sc.manual_seed(0)
+>>> x = np.random.default_rng(0).random((64, 1, 8, 8), dtype=np.float32)
+>>> y = (x.mean(axis=(1, 2, 3)) > 0.5).astype(np.int64)
+>>> loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, seed=0)
+>>> model = models.digits_cnn(num_classes=2)
+>>> history = sc.train.fit(model, loader, epochs=2, optimizer=sc.optim.Adam(
+...     model.parameters(), lr=1e-2), progress=False)
+>>> [row["epoch"] for row in history]
+[1, 2]
+"""
+
+import csv
+import math
+import os
+import time
+
+import numpy as np
+
+from . import nn, optim, random
+from .autograd import no_grad
+from .errors import ScratchCNNError
+from .serialization import save
+from .tensor import Tensor
+
+HISTORY_FIELDS = ("epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                  "seconds", "images_per_second")
+
+
+class TrainingDivergedError(ScratchCNNError, FloatingPointError):
+    """The loss became NaN or infinite; the message names where and the last good checkpoint."""
+
+
+def _as_tensor(batch):
+    return batch if isinstance(batch, Tensor) else Tensor(np.asarray(batch))
+
+
+def evaluate(model, loader, loss_fn=None, num_classes=None):
+    """Mean loss, accuracy and confusion matrix of ``model`` over ``loader`` (eval mode).
+
+    Returns a dict: ``loss``, ``accuracy``, ``confusion`` ((K, K) int array, rows = true
+    class, columns = predicted), ``per_class_accuracy``, ``count``.
+    """
+    loss_fn = loss_fn or nn.CrossEntropyLoss(reduction="sum")
+    was_training = model.training
+    model.eval()
+    total_loss, count, confusion = 0.0, 0, None
+    try:
+        with no_grad():
+            for images, labels in loader:
+                images, labels = _as_tensor(images), _as_tensor(labels)
+                logits = model(images)
+                k = num_classes or logits.shape[1]
+                if confusion is None:
+                    confusion = np.zeros((k, k), dtype=np.int64)
+                batch_loss = loss_fn(logits, labels).item()
+                if getattr(loss_fn, "reduction", "mean") == "mean":
+                    batch_loss *= len(labels)
+                total_loss += batch_loss
+                predicted = logits.data.argmax(axis=1)
+                # one bincount over (true, predicted) pairs fills the confusion matrix
+                confusion += np.bincount(labels.data * k + predicted,
+                                         minlength=k * k).reshape(k, k)
+                count += len(labels)
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ScratchCNNError("evaluate(): the loader produced no data")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_class = np.diag(confusion) / confusion.sum(axis=1)
+    return {"loss": total_loss / count, "accuracy": float(np.trace(confusion) / count),
+            "confusion": confusion, "per_class_accuracy": per_class, "count": count}
+
+
+def _progress(iterable, total, description, enabled):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+    return tqdm(iterable, total=total, desc=description, leave=False, dynamic_ncols=True,
+                unit="batch")
+
+
+def write_metrics_csv(history, path):
+    """The per-epoch history as CSV (one row per epoch), written atomically."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in history:
+            writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_FIELDS})
+    os.replace(temporary, path)
+
+
+def make_checkpoint(model, optimizer, scheduler, epoch, history, train_loader=None, meta=None):
+    """Everything needed to evaluate, predict or resume: weights, optimizer and scheduler
+    state, epoch, RNG states, metrics history, plus ``meta`` (model name and config, class
+    names, preprocessing) for rebuilding the model from the file alone."""
+    checkpoint = dict(meta or {})
+    checkpoint.update({
+        "epoch": epoch,
+        "model_state": model.state_dict(),
+        "optimizer_state": optimizer.state_dict() if optimizer is not None else None,
+        "scheduler_state": scheduler.state_dict() if scheduler is not None else None,
+        "rng_state": random.get_rng_state(),
+        "loader_state": (train_loader.state_dict() if hasattr(train_loader, "state_dict")
+                         else None),
+        "history": list(history),
+    })
+    return checkpoint
+
+
+def restore_checkpoint(checkpoint, model, optimizer=None, scheduler=None, train_loader=None):
+    """Load a checkpoint's states back; returns (epoch, history) to continue from."""
+    model.load_state_dict(checkpoint["model_state"])
+    if optimizer is not None and checkpoint.get("optimizer_state") is not None:
+        optimizer.load_state_dict(checkpoint["optimizer_state"])
+    if scheduler is not None and checkpoint.get("scheduler_state") is not None:
+        scheduler.load_state_dict(checkpoint["scheduler_state"])
+    if checkpoint.get("rng_state") is not None:
+        random.set_rng_state(checkpoint["rng_state"])
+    if train_loader is not None and checkpoint.get("loader_state") is not None:
+        train_loader.load_state_dict(checkpoint["loader_state"])
+    return int(checkpoint["epoch"]), list(checkpoint.get("history", []))
+
+
+def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, scheduler=None,
+        loss_fn=None, early_stopping=None, out_dir=None, checkpoint_meta=None, resume=None,
+        progress=True, log=None):
+    """Train ``model`` and return the per-epoch history (a list of dicts).
+
+    - ``optimizer`` defaults to Adam(lr=1e-3); ``scheduler.step()`` runs after each epoch.
+    - ``early_stopping``: stop after this many epochs without a better validation loss.
+    - ``out_dir``: after each epoch write ``last.npz`` (and ``best.npz`` when the validation
+      accuracy — or, without validation data, the training loss — improves) and
+      ``metrics.csv``; checkpoints are written atomically.
+    - ``resume``: a checkpoint dict (``sc.load(path)``) to continue from; the result is the
+      same as an uninterrupted run.
+    - ``log``: a function called with a one-line summary per epoch (e.g. ``print``).
+    A NaN or infinite loss stops training with :class:`TrainingDivergedError`.
+    """
+    optimizer = optimizer or optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    start_epoch, history = 0, []
+    if resume is not None:
+        start_epoch, history = restore_checkpoint(resume, model, optimizer, scheduler,
+                                                  train_loader)
+    if out_dir is not None:
+        os.makedirs(out_dir, exist_ok=True)
+    last_good = None
+    if out_dir is not None and os.path.exists(os.path.join(out_dir, "last.npz")):
+        last_good = os.path.join(out_dir, "last.npz")
+    best_score = _best_score(history, val_loader is not None)
+    best_val_loss, stale = math.inf, 0
+    for row in history:
+        if row.get("val_loss") is not None and row["val_loss"] < best_val_loss:
+            best_val_loss = row["val_loss"]
+
+    for epoch in range(start_epoch + 1, epochs + 1):
+        model.train()
+        started = time.perf_counter()
+        seen, correct, loss_sum = 0, 0, 0.0
+        batches = _progress(train_loader, len(train_loader), f"epoch {epoch}/{epochs}", progress)
+        for step, (images, labels) in enumerate(batches, 1):
+            images, labels = _as_tensor(images), _as_tensor(labels)
+            logits = model(images)
+            loss = loss_fn(logits, labels)
+            value = loss.item()
+            if not math.isfinite(value):
+                where = f"epoch {epoch}, step {step}"
+                hint = (f"; the last good checkpoint is {last_good}" if last_good else
+                        "; no checkpoint was written before it")
+                raise TrainingDivergedError(f"training diverged: the loss is {value} at {where}"
+                                            f"{hint}. Try a lower learning rate.")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            n = len(labels)
+            seen += n
+            loss_sum += value * n
+            correct += int((logits.data.argmax(axis=1) == labels.data).sum())
+            if progress and hasattr(batches, "set_postfix"):
+                elapsed = time.perf_counter() - started
+                batches.set_postfix(loss=f"{loss_sum / seen:.4f}",
+                                    img_s=f"{seen / max(elapsed, 1e-9):.0f}")
+        seconds = time.perf_counter() - started
+        row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"],
+               "train_loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
+               "val_loss": None, "val_accuracy": None, "seconds": round(seconds, 3),
+               "images_per_second": round(seen / max(seconds, 1e-9), 1)}
+        if val_loader is not None:
+            result = evaluate(model, val_loader)
+            row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
+        if scheduler is not None:
+            scheduler.step()
+        history.append(row)
+        if log is not None:
+            log(_epoch_line(row, epochs))
+
+        if out_dir is not None:
+            checkpoint = make_checkpoint(model, optimizer, scheduler, epoch, history,
+                                         train_loader, checkpoint_meta)
+            last_good = os.path.join(out_dir, "last.npz")
+            save(checkpoint, last_good)
+            score = row["val_accuracy"] if val_loader is not None else -row["train_loss"]
+            if best_score is None or score > best_score:
+                best_score = score
+                save(checkpoint, os.path.join(out_dir, "best.npz"))
+            write_metrics_csv(history, os.path.join(out_dir, "metrics.csv"))
+
+        if early_stopping and row["val_loss"] is not None:
+            if row["val_loss"] < best_val_loss:
+                best_val_loss, stale = row["val_loss"], 0
+            else:
+                stale += 1
+                if stale >= early_stopping:
+                    if log is not None:
+                        log(f"early stopping: no better validation loss for {stale} epochs")
+                    break
+    return history
+
+
+def _best_score(history, has_validation):
+    scores = [(row["val_accuracy"] if has_validation else -row["train_loss"])
+              for row in history if (row.get("val_accuracy") is not None or not has_validation)]
+    return max(scores) if scores else None
+
+
+def _epoch_line(row, epochs):
+    text = (f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}  loss {row['train_loss']:.4f}  "
+            f"acc {row['train_accuracy']:.2%}")
+    if row["val_loss"] is not None:
+        text += f"  val loss {row['val_loss']:.4f}  val acc {row['val_accuracy']:.2%}"
+    return text + f"  {row['seconds']:.1f}s ({row['images_per_second']:.0f} img/s)"
