@@ -93,6 +93,9 @@ def cmd_explain(args):
             raise worked.ConfigError(f"cannot read {args.config}: {error.strerror}") from None
         except json.JSONDecodeError as error:
             raise worked.ConfigError(f"{args.config} is not valid JSON: {error}") from None
+        except UnicodeDecodeError as error:
+            raise worked.ConfigError(f"{args.config} is not UTF-8 text: {error.reason} at "
+                                     f"byte {error.start}") from None
     if args.decimals < 0 or args.decimals > 12:
         raise worked.ConfigError(f"--decimals must be between 0 and 12, got {args.decimals}")
     trace = worked.explain(config, decimals=args.decimals)
@@ -108,7 +111,8 @@ def cmd_train(args):
         data=args.data, model=args.model, data_dir=args.data_dir, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, seed=args.seed,
         out_dir=args.out, resume=args.resume, val_fraction=args.val_fraction,
-        progress=not args.no_progress and sys.stderr.isatty(), plots=not args.no_plots)
+        progress=not args.no_progress and sys.stderr.isatty(), plots=not args.no_plots,
+        limit=args.limit)
     print(f"checkpoints, metrics.csv and plots in {out_dir}")
     print(f"test accuracy: {100 * result['accuracy']:.2f}%")
     return 0
@@ -207,6 +211,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="share of the training images held out for validation (default 0.1)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="train on a random subset of N training images (quick runs)")
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/<timestamp>)")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a last.npz")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

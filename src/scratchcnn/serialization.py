@@ -107,6 +107,12 @@ def save(obj, path):
 def load(path):
     """Read an object written by :func:`save`. Never unpickles anything."""
     path = os.fspath(path)
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+    if start != b"PK\x03\x04":     # every .npz is a zip archive
+        raise CheckpointError(f"{path} is not a scratchcnn file: it is not an .npz (zip) "
+                              "archive" + (" (it is empty)" if not start else
+                                           "; it may be corrupt or of another format"))
     try:
         with np.load(path, allow_pickle=False) as archive:
             if _METADATA_KEY not in archive.files:

@@ -76,8 +76,11 @@ def load_model(checkpoint):
 
 def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None, lr=None,
           optimizer="adam", seed=0, out_dir=None, resume=None, val_fraction=0.1,
-          progress=True, log=print, plots=True):
-    """Train a zoo model on a data set; returns (model, history, test result, out_dir)."""
+          progress=True, log=print, plots=True, limit=None):
+    """Train a zoo model on a data set; returns (model, history, test result, out_dir).
+
+    ``limit``: train on a random subset of at most this many training images (quick runs).
+    """
     from .data import DataLoader, TensorDataset, load_dataset
 
     defaults = DATA_DEFAULTS.get(data, DATA_DEFAULTS["digits"])
@@ -95,8 +98,14 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
     random.manual_seed(seed)
     train_set = load_dataset(data, root=data_dir, split="train")
     test_set = load_dataset(data, root=data_dir, split="test")
-    (x_train, y_train), validation = split_validation(train_set.images, train_set.labels,
-                                                      val_fraction, seed)
+    images, labels = train_set.images, train_set.labels
+    limit = limit or (checkpoint or {}).get("limit")
+    if limit:
+        if limit < 2:
+            raise ArgumentError(f"limit must be at least 2 images, got {limit}")
+        keep = np.sort(np.random.default_rng(seed).permutation(len(labels))[:limit])
+        images, labels = images[keep], labels[keep]
+    (x_train, y_train), validation = split_validation(images, labels, val_fraction, seed)
     preprocessing = (checkpoint or {}).get("preprocessing")
     if preprocessing is None:
         mean, std = channel_stats(x_train)
@@ -121,7 +130,7 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
     meta = {"model_name": model_name, "model_config": {"num_classes": len(classes)},
             "data": data, "classes": classes, "preprocessing": preprocessing,
             "input_size": input_size, "epochs": epochs, "batch_size": batch_size, "lr": lr,
-            "optimizer": optimizer, "seed": seed}
+            "optimizer": optimizer, "seed": seed, "limit": limit}
     if log:
         log(f"{model_name} on {data}: {len(x_train)} train / "
             f"{0 if validation is None else len(validation[1])} validation / "
