@@ -42,3 +42,45 @@ def _seed():
     sc.manual_seed(0)
     torch.manual_seed(0)
     yield
+
+
+# --------------------------------------------------------------------- golden files
+# Text outputs (summary tables, the explain trace, the params command) are compared
+# byte for byte with the files in tests/golden/. After an intended change of output,
+# regenerate them with ``pytest --update-golden`` and review the diff by eye.
+GOLDEN_DIR = __import__("pathlib").Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/* from the current output instead of comparing")
+
+
+def read_golden(name):
+    """The text of ``tests/golden/<name>`` (exact bytes, no newline translation)."""
+    path = GOLDEN_DIR / name
+    if not path.exists():
+        pytest.fail(f"golden file {path} is missing: run pytest --update-golden")
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(name, text)``: assert ``text`` equals tests/golden/<name> (or rewrite it
+    under ``--update-golden``)."""
+    import difflib
+
+    def check(name, text):
+        if request.config.getoption("--update-golden"):
+            GOLDEN_DIR.mkdir(exist_ok=True)
+            with open(GOLDEN_DIR / name, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            return
+        expected = read_golden(name)
+        if text != expected:
+            diff = "".join(difflib.unified_diff(
+                expected.splitlines(True), text.splitlines(True), f"golden/{name}", "actual"))
+            pytest.fail(f"output differs from tests/golden/{name} (run pytest --update-golden "
+                        f"if the change is intended):\n{diff}")
+    return check

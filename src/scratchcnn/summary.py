@@ -47,7 +47,7 @@ def _formula(in_hw, out_hw, args):
         k_eff = d * (k - 1) + 1
         body = f"({size} - {k_eff} + 2x{p}) / {s}"
         if (size - k_eff + 2 * p) % s:
-            body = f"floor{body}"
+            body = f"floor({body})"
         parts.append(f"{body} + 1 = {out}")
     if parts[0] == parts[1]:
         return parts[0]
