@@ -67,8 +67,7 @@ def read_images(paths, size, channels=3, dtype=np.float32, workers=None):
             load(i)
     else:
         with ThreadPoolExecutor(workers) as pool:
-            for _ in pool.map(load, range(len(paths)), chunksize=64):
-                pass
+            list(pool.map(load, range(len(paths)), chunksize=64))   # re-raises the first error
     return out
 
 

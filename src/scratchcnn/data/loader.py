@@ -24,6 +24,7 @@ middle of an epoch, sees the same batches as the uninterrupted run.
 ((4, 1, 1, 1), dtype('float32'), [0, 1, 2, 3])
 """
 
+import abc
 import math
 
 import numpy as np
@@ -52,18 +53,21 @@ def collate(samples):
     return (np.stack([_as_array(sample) for sample in samples]),)
 
 
-class Dataset:
+class Dataset(abc.ABC):
     """A map-style data set: ``len(dataset)`` and ``dataset[i] -> (image, label)``.
 
-    Subclasses may define ``get_batch(indices)`` returning a tuple of batch arrays (one
-    per field) for a whole index array; the default stacks ``dataset[i]`` one by one.
+    Subclasses define both, and may define ``get_batch(indices)`` returning a tuple of
+    batch arrays (one per field) for a whole index array; the default stacks
+    ``dataset[i]`` one by one.
     """
 
+    @abc.abstractmethod
     def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+        """The sample at ``index`` as a tuple of arrays or numbers."""
 
+    @abc.abstractmethod
     def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+        """The number of samples."""
 
     def get_batch(self, indices):
         """A tuple of arrays, one per field, for the samples at ``indices`` (an int array)."""

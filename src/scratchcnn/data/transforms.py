@@ -21,6 +21,7 @@ Compose(
 )
 """
 
+import abc
 import numbers
 
 import numpy as np
@@ -62,11 +63,12 @@ def _pair(value, name, who, minimum):
     return pair
 
 
-class Transform:
+class Transform(abc.ABC):
     """Base class: ``__call__(batch, rng=None)`` returns the transformed batch."""
 
+    @abc.abstractmethod
     def __call__(self, batch, rng=None):
-        raise NotImplementedError
+        """The transformed copy of ``batch`` (N, C, H, W); random ones draw from ``rng``."""
 
     def extra_repr(self):
         return ""
