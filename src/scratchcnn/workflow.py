@@ -27,17 +27,45 @@ DATA_DEFAULTS = {
 }
 
 
-def channel_stats(images):
-    """Per-channel mean and std of (N, C, H, W) images, as lists (JSON-ready)."""
-    mean = images.mean(axis=(0, 2, 3), dtype=np.float64)
-    std = images.std(axis=(0, 2, 3), dtype=np.float64)
+# Data sets whose files hold 8-bit pixels: they stay uint8 in memory (a quarter of the
+# float32 size; Tiny ImageNet at 227x227 would need 62 GB as float32) and are converted
+# batch by batch in the loader.
+UINT8_DATA = ("mnist", "fashion-mnist", "cifar10", "image-folder", "tiny-imagenet")
+
+
+def channel_stats(images, chunk=4096):
+    """Per-channel mean and std of (N, C, H, W) images (uint8 scaled to [0, 1]), as lists
+    (JSON-ready); computed in chunks so no float copy of the whole set is made."""
+    scale = 1 / 255 if images.dtype == np.uint8 else 1.0
+    total = np.zeros(images.shape[1])
+    squares = np.zeros(images.shape[1])
+    for start in range(0, len(images), chunk):
+        part = images[start:start + chunk].astype(np.float64) * scale
+        total += part.sum(axis=(0, 2, 3))
+        squares += (part * part).sum(axis=(0, 2, 3))
+    count = len(images) * images.shape[2] * images.shape[3]
+    mean = total / count
+    std = np.sqrt(np.maximum(squares / count - mean * mean, 0))
     return [float(m) for m in mean], [float(max(s, 1e-8)) for s in std]
 
 
+def preprocess(preprocessing):
+    """The batch transform every split goes through: to float in [0, 1], then normalise."""
+    from .data import transforms as T
+
+    return T.Compose([T.ToFloat(), T.Normalize(preprocessing["mean"], preprocessing["std"])])
+
+
 def normalize(images, preprocessing):
-    mean = np.asarray(preprocessing["mean"], dtype=np.float32)[None, :, None, None]
-    std = np.asarray(preprocessing["std"], dtype=np.float32)[None, :, None, None]
-    return ((images - mean) / std).astype(np.float32, copy=False)
+    """:func:`preprocess` applied to one array of images."""
+    return preprocess(preprocessing)(images)
+
+
+def _load(data, data_dir, split):
+    from .data import load_dataset
+
+    dtype = "uint8" if data in UINT8_DATA else "float32"
+    return load_dataset(data, root=data_dir, split=split, dtype=dtype)
 
 
 def split_validation(images, labels, fraction, seed):
@@ -81,7 +109,7 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
 
     ``limit``: train on a random subset of at most this many training images (quick runs).
     """
-    from .data import DataLoader, TensorDataset, load_dataset
+    from .data import DataLoader, TensorDataset
 
     defaults = DATA_DEFAULTS.get(data, DATA_DEFAULTS["digits"])
     checkpoint = load(resume) if resume else None
@@ -96,8 +124,8 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
         raise ArgumentError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
 
     random.manual_seed(seed)
-    train_set = load_dataset(data, root=data_dir, split="train")
-    test_set = load_dataset(data, root=data_dir, split="test")
+    train_set = _load(data, data_dir, "train")
+    test_set = _load(data, data_dir, "test")
     images, labels = train_set.images, train_set.labels
     limit = limit or (checkpoint or {}).get("limit")
     if limit:
@@ -114,14 +142,14 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
     classes = list(train_set.classes)
     network = build_model(model_name, len(classes), input_size)
 
-    train_loader = DataLoader(TensorDataset(normalize(x_train, preprocessing), y_train),
-                              batch_size=batch_size, shuffle=True, seed=seed)
+    transform = preprocess(preprocessing)
+    train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size,
+                              shuffle=True, seed=seed, transform=transform)
     val_loader = None
     if validation is not None:
-        val_loader = DataLoader(TensorDataset(normalize(validation[0], preprocessing),
-                                              validation[1]), batch_size=256)
-    test_loader = DataLoader(TensorDataset(normalize(test_set.images, preprocessing),
-                                           test_set.labels), batch_size=256)
+        val_loader = DataLoader(TensorDataset(*validation), batch_size=256, transform=transform)
+    test_loader = DataLoader(TensorDataset(test_set.images, test_set.labels), batch_size=256,
+                             transform=transform)
     parameters = list(network.parameters())
     opt = (optim.Adam(parameters, lr=lr) if optimizer == "adam" else
            optim.SGD(parameters, lr=lr, momentum=0.9))
@@ -157,17 +185,17 @@ def write_plots(model, history, confusion, classes, example, out_dir):
 
 def evaluate_checkpoint(path, data=None, data_dir=None, split="test"):
     """(result dict, checkpoint) of a saved model on a data set's split."""
-    from .data import DataLoader, TensorDataset, load_dataset
+    from .data import DataLoader, TensorDataset
 
     model, checkpoint = load_model(path)
     data = data or checkpoint.get("data", "digits")
-    dataset = load_dataset(data, root=data_dir, split=split)
+    dataset = _load(data, data_dir, split)
     if list(dataset.images.shape[1:]) != list(checkpoint.get("input_size",
                                                              dataset.images.shape[1:])):
         raise ArgumentError(f"{data} images are {dataset.images.shape[1:]}, the model was "
                             f"trained on {tuple(checkpoint['input_size'])}")
-    loader = DataLoader(TensorDataset(normalize(dataset.images, checkpoint["preprocessing"]),
-                                      dataset.labels), batch_size=256)
+    loader = DataLoader(TensorDataset(dataset.images, dataset.labels), batch_size=256,
+                        transform=preprocess(checkpoint["preprocessing"]))
     classes = checkpoint.get("classes") or list(dataset.classes)
     return evaluate(model, loader, num_classes=len(classes)), checkpoint
 
