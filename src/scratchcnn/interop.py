@@ -38,77 +38,58 @@ def _torch():
 
 
 # --------------------------------------------------------------------- layer twins
+def _bias(m):
+    return m.bias is not None
+
+
+# Each layer's constructor arguments, read from attributes that both libraries name alike.
+_LAYER_ARGS = {
+    "Conv2d": lambda m: dict(in_channels=m.in_channels, out_channels=m.out_channels,
+                             kernel_size=m.kernel_size, stride=m.stride, padding=m.padding,
+                             dilation=m.dilation, bias=_bias(m)),
+    "Linear": lambda m: dict(in_features=m.in_features, out_features=m.out_features,
+                             bias=_bias(m)),
+    "MaxPool2d": lambda m: dict(kernel_size=m.kernel_size, stride=m.stride, padding=m.padding,
+                                dilation=m.dilation),
+    "AvgPool2d": lambda m: dict(kernel_size=m.kernel_size, stride=m.stride, padding=m.padding,
+                                count_include_pad=m.count_include_pad),
+    "BatchNorm2d": lambda m: dict(num_features=m.num_features, eps=m.eps, momentum=m.momentum,
+                                  affine=m.affine, track_running_stats=m.track_running_stats),
+    "AdaptiveAvgPool2d": lambda m: dict(output_size=m.output_size),
+    "LocalResponseNorm": lambda m: dict(size=m.size, alpha=m.alpha, beta=m.beta, k=m.k),
+    "LeakyReLU": lambda m: dict(negative_slope=m.negative_slope),
+    "Softmax": lambda m: dict(dim=m.dim),
+    "LogSoftmax": lambda m: dict(dim=m.dim),
+    "Flatten": lambda m: dict(start_dim=m.start_dim, end_dim=m.end_dim),
+    "Dropout": lambda m: dict(p=m.p),
+    "ReLU": lambda m: {},
+    "Tanh": lambda m: {},
+    "Sigmoid": lambda m: {},
+    "Identity": lambda m: {},
+}
+
+# PyTorch options scratchcnn does not implement: passed on, so that our constructor
+# refuses them with its own clear error instead of silently dropping them.
+_TORCH_ONLY_OPTIONS = {"Conv2d": ("groups", "padding_mode"),
+                       "MaxPool2d": ("ceil_mode", "return_indices"),
+                       "AvgPool2d": ("ceil_mode", "divisor_override")}
+
+
 def _leaf_to_torch(module):
-    """The torch layer with the same hyper-parameters, or None if unknown."""
-    tnn = _torch().nn
+    """The torch layer with the same hyper-parameters, or None if not a known layer."""
     kind = type(module).__name__
-    if kind == "Conv2d":
-        return tnn.Conv2d(module.in_channels, module.out_channels, module.kernel_size,
-                          module.stride, module.padding, module.dilation,
-                          bias=module.bias is not None)
-    if kind == "Linear":
-        return tnn.Linear(module.in_features, module.out_features, bias=module.bias is not None)
-    if kind == "MaxPool2d":
-        return tnn.MaxPool2d(module.kernel_size, module.stride, module.padding, module.dilation)
-    if kind == "AvgPool2d":
-        return tnn.AvgPool2d(module.kernel_size, module.stride, module.padding,
-                             count_include_pad=module.count_include_pad)
-    if kind == "LeakyReLU":
-        return tnn.LeakyReLU(module.negative_slope)
-    if kind in ("Softmax", "LogSoftmax"):
-        return getattr(tnn, kind)(dim=module.dim)
-    if kind == "Flatten":
-        return tnn.Flatten(module.start_dim, module.end_dim)
-    if kind == "Dropout":
-        return tnn.Dropout(module.p)
-    if kind == "BatchNorm2d":
-        return tnn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
-                               module.track_running_stats)
-    if kind == "AdaptiveAvgPool2d":
-        return tnn.AdaptiveAvgPool2d(module.output_size)
-    if kind == "LocalResponseNorm":
-        return tnn.LocalResponseNorm(module.size, module.alpha, module.beta, module.k)
-    if kind in ("ReLU", "Tanh", "Sigmoid", "Identity"):
-        return getattr(tnn, kind)()
-    return None
+    if kind not in _LAYER_ARGS or not isinstance(module, nn.Module):
+        return None
+    return getattr(_torch().nn, kind)(**_LAYER_ARGS[kind](module))
 
 
 def _leaf_from_torch(module):
     kind = type(module).__name__
-    if kind == "Conv2d":
-        if module.groups != 1 or module.padding_mode != "zeros" or isinstance(module.padding, str):
-            raise ArgumentError(f"cannot convert {module}: only groups=1, integer padding and "
-                                "padding_mode='zeros' are supported")
-        return nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size,
-                         module.stride, module.padding, module.dilation,
-                         bias=module.bias is not None)
-    if kind == "Linear":
-        return nn.Linear(module.in_features, module.out_features, bias=module.bias is not None)
-    if kind == "MaxPool2d":
-        return nn.MaxPool2d(module.kernel_size, module.stride, module.padding, module.dilation,
-                            ceil_mode=module.ceil_mode)
-    if kind == "AvgPool2d":
-        return nn.AvgPool2d(module.kernel_size, module.stride, module.padding,
-                            ceil_mode=module.ceil_mode,
-                            count_include_pad=module.count_include_pad)
-    if kind == "LeakyReLU":
-        return nn.LeakyReLU(module.negative_slope)
-    if kind in ("Softmax", "LogSoftmax"):
-        return getattr(nn, kind)(dim=module.dim)
-    if kind == "Flatten":
-        return nn.Flatten(module.start_dim, module.end_dim)
-    if kind == "Dropout":
-        return nn.Dropout(module.p)
-    if kind == "BatchNorm2d":
-        return nn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
-                              module.track_running_stats)
-    if kind == "AdaptiveAvgPool2d":
-        return nn.AdaptiveAvgPool2d(module.output_size)
-    if kind == "LocalResponseNorm":
-        return nn.LocalResponseNorm(module.size, module.alpha, module.beta, module.k)
-    if kind in ("ReLU", "Tanh", "Sigmoid", "Identity"):
-        return getattr(nn, kind)()
-    return None
+    if kind not in _LAYER_ARGS:
+        return None
+    args = _LAYER_ARGS[kind](module)
+    args.update({name: getattr(module, name) for name in _TORCH_ONLY_OPTIONS.get(kind, ())})
+    return getattr(nn, kind)(**args)
 
 
 # --------------------------------------------------------------------- model classes
