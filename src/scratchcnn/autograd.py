@@ -86,7 +86,8 @@ def apply(forward, backward, *inputs, **params):
     arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
     needs_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
     out, cache = forward(*arrays, **params)
-    if not (any(needs_grad) and is_grad_enabled()):
+    # Integer and bool results (casts, indices) carry no gradient, as in PyTorch.
+    if not (any(needs_grad) and is_grad_enabled()) or out.dtype.kind not in "fc":
         return Tensor(out)
     name = forward.__name__.removesuffix("_forward")
     node = Node(name, backward, cache, tuple(inputs), needs_grad)
@@ -117,6 +118,7 @@ def run_backward(root, gradient, retain_graph=False):
     """Accumulate d(root)/d(leaf) * gradient into every leaf's ``.grad``."""
     order = _topological_order(root)
     pending = {id(root): gradient}
+    handed_out = set()   # memory already given to some leaf's .grad in this pass
     for tensor in reversed(order):
         grad = pending.pop(id(tensor), None)
         if grad is None:
@@ -127,6 +129,13 @@ def run_backward(root, gradient, retain_graph=False):
                 grad = replaced.data if hasattr(replaced, "data") else replaced
         node = tensor._node
         if node is None or tensor._retains_grad:
+            # One backward array can reach two leaves (a + b passes g to both), or be a
+            # read-only view: copy then, so that every .grad owns its memory.
+            owner = _memory_owner(grad)
+            if id(owner) in handed_out or not grad.flags.writeable:
+                grad = grad.copy()
+                owner = grad
+            handed_out.add(id(owner))
             tensor._accumulate_grad(grad)
         if node is None:
             continue
@@ -146,6 +155,12 @@ def run_backward(root, gradient, retain_graph=False):
             pending[key] = parent_grad if key not in pending else pending[key] + parent_grad
         if not retain_graph:
             node.cache = _FREED
+
+
+def _memory_owner(array):
+    while array.base is not None:
+        array = array.base
+    return array
 
 
 def _wrap(array):

@@ -4,11 +4,12 @@ receptive field, like torchinfo or Keras' ``model.summary()``.
 The model runs once on zeros (batch 1 unless given) under ``no_grad``; forward hooks
 record what each leaf layer produced. Per layer:
 
-- multiply-adds (MACs): Conv2d ``O*OH*OW * C*kh*kw`` per image, Linear ``in*out`` per
-  row; FLOPs = 2 x MACs. Pooling and activations count as 0.
-- receptive field: how many input pixels one output value sees, by the recurrence
-  ``r_out = r_in + (k_eff - 1) * j_in``, ``j_out = j_in * s`` (``j``: the distance in input
-  pixels between two neighbouring outputs).
+- multiply-adds (MACs) for the whole input batch: Conv2d ``O*OH*OW * C*kh*kw`` per image,
+  Linear ``in*out`` per row; FLOPs = 2 x MACs. Pooling and activations count as 0.
+- receptive field: how many input pixels one output value sees, per axis, by the
+  recurrence ``r_out = r_in + (k_eff - 1) * j_in``, ``j_out = j_in * s`` (``j``: the
+  distance in input pixels between two neighbouring outputs); an int when both axes
+  agree, else [rows, columns].
 - with ``formulas=True``: the shape arithmetic, ``(227 - 11 + 2x0) / 4 + 1 = 55``.
 
 >>> from scratchcnn import models, summary
@@ -63,7 +64,14 @@ def _format_shape(shape, layout):
     return "x".join(str(d) for d in dims)
 
 
-def _macs(module, in_shape, out_shape):
+def _format_field(field):
+    if field is None:
+        return ""
+    rows, columns = (field, field) if isinstance(field, int) else field
+    return f"{rows}x{columns}"
+
+
+def _macs(module, out_shape):
     if isinstance(module, nn.Conv2d):
         c, (kh, kw) = module.in_channels, module.kernel_size
         return int(np.prod(out_shape)) * c * kh * kw
@@ -112,8 +120,7 @@ class Summary:
         for row in self.rows:
             cells = [row["name"], row["type"], row["output"], row["kernel"] or "",
                      f"{row['params']:,}", f"{row['macs']:,}",
-                     f"{row['receptive_field']}x{row['receptive_field']}"
-                     if row["receptive_field"] else ""]
+                     _format_field(row["receptive_field"])]
             if self.formulas:
                 cells.append(row["formula"] or "")
             body.append(cells)
@@ -168,12 +175,13 @@ def _normalize_input(input_size):
     return shape
 
 
-def summary(model, input_size, formulas=False, layout="hwc", dtype=np.float32, name=None):
+def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=None):
     """Summarise ``model`` for an input of ``input_size`` = (C, H, W) or (N, C, H, W);
     ``name`` titles the table (default: the model's class)."""
     if layout not in ("hwc", "nchw"):
         raise ValueError(f"layout must be 'hwc' or 'nchw', got {layout!r}")
     shape = _normalize_input(input_size)
+    dtype = np.dtype(dtype) if dtype is not None else model.float_dtype()
     names = {id(m): name for name, m in model.named_modules()}
     records = []
 
@@ -193,7 +201,7 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=np.float32, n
             handle.remove()
 
     rows, seen_params = [], set()
-    receptive, jump = 1, 1
+    receptive, jump = (1, 1), (1, 1)      # per axis: rows, columns
     for module, in_shape, out_shape in records:
         own = [p for p in module.parameters() if id(p) not in seen_params]
         seen_params.update(id(p) for p in own)
@@ -201,9 +209,10 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=np.float32, n
         formula = kernel = None
         if args is not None:
             (kh, kw), (sh, sw), (ph, pw), (dh, dw) = args
-            k_eff = dh * (kh - 1) + 1
             if receptive is not None:
-                receptive, jump = receptive + (k_eff - 1) * jump, jump * sh
+                receptive = tuple(r + d * (k - 1) * j for r, d, k, j in
+                                  zip(receptive, (dh, dw), (kh, kw), jump))
+                jump = (jump[0] * sh, jump[1] * sw)
             kernel = f"{kh}x{kw} / {sh} / {ph}"
             formula = _formula(in_shape[2:], out_shape[2:], args)
         elif len(out_shape) != 4:
@@ -215,8 +224,9 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=np.float32, n
             "output_shape": list(out_shape),
             "kernel": kernel,
             "params": int(sum(p.numel() for p in own)),
-            "macs": int(_macs(module, in_shape, out_shape)),
-            "receptive_field": receptive,
+            "macs": int(_macs(module, out_shape)),
+            "receptive_field": (None if receptive is None else receptive[0]
+                                if receptive[0] == receptive[1] else list(receptive)),
             "formula": formula,
         })
     params = list(model.parameters())

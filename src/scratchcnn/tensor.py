@@ -142,7 +142,8 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        array = self.data if dtype is None else self.data.astype(dtype)
+        return array.copy() if copy and array is self.data else array
 
     def item(self):
         if self.data.size != 1:
@@ -426,7 +427,8 @@ class Tensor:
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        if len(dims) != self.ndim or any(not -self.ndim <= d < self.ndim for d in dims) or \
+                sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
             raise ShapeError(f"permute: dims {tuple(dims)} are not a permutation of the "
                              f"{self.ndim} dimensions of a tensor of shape {self.shape}")
         dims = tuple(d % self.ndim for d in dims)
@@ -443,6 +445,9 @@ class Tensor:
         return self.permute(tuple(reversed(range(self.ndim))))
 
     def unsqueeze(self, dim):
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise ShapeError(f"unsqueeze: dim {dim} is out of range for a {self.ndim}-D tensor "
+                             f"(expected {-self.ndim - 1}..{self.ndim})")
         dim = dim if dim >= 0 else dim + self.ndim + 1
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
@@ -466,11 +471,10 @@ class Tensor:
         elif isinstance(index, tuple):
             index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
         try:
-            self.data[index]  # validate before recording (IndexError as in PyTorch)
-        except IndexError as error:
+            return autograd.apply(sh.getitem_forward, sh.getitem_backward, self, index=index)
+        except IndexError as error:  # IndexError, as in PyTorch, with the shape named
             raise IndexError(f"index {index!r} is out of range for a tensor of shape "
                              f"{self.shape}: {error}") from None
-        return autograd.apply(sh.getitem_forward, sh.getitem_backward, self, index=index)
 
     def __iter__(self):
         if self.ndim == 0:
@@ -478,6 +482,38 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     # ----------------------------------------------------------------- in-place, outside autograd
+    def _inplace(self, ufunc, other):
+        """``self <op>= other`` written into this tensor's memory (dtype kept), as PyTorch's
+        in-place operators; refused on tensors that require grad while recording."""
+        self._check_inplace()
+        other = other.data if isinstance(other, Tensor) else other
+        ufunc(self.data, other, out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(np.divide, other)
+
+    def add_(self, other, alpha=1):
+        return self._inplace(np.add, other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(np.subtract, other if alpha == 1 else _scaled(other, alpha))
+
+    def mul_(self, other):
+        return self._inplace(np.multiply, other)
+
+    def div_(self, other):
+        return self._inplace(np.divide, other)
+
     def zero_(self):
         self._check_inplace()
         self.data[...] = 0
@@ -511,6 +547,10 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+def _scaled(value, alpha):
+    return (value.data if isinstance(value, Tensor) else np.asarray(value)) * alpha
 
 
 def _shape_arg(shape):
@@ -561,20 +601,16 @@ def _resolve_shape(shape, current):
     return tuple(int(d) for d in shape)
 
 
-def _size_arg(size):
-    return _shape_arg(size)
-
-
 def _creation_dtype(dtype):
     return default_float if dtype is None else np.dtype(dtype)
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return Tensor(np.zeros(_size_arg(size), _creation_dtype(dtype)), requires_grad)
+    return Tensor(np.zeros(_shape_arg(size), _creation_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return Tensor(np.ones(_size_arg(size), _creation_dtype(dtype)), requires_grad)
+    return Tensor(np.ones(_shape_arg(size), _creation_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
@@ -582,7 +618,7 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     float32)."""
     if dtype is None:
         dtype = _python_data_to_array(fill_value).dtype
-    return Tensor(np.full(_size_arg((size,)), fill_value, _creation_dtype(dtype)), requires_grad)
+    return Tensor(np.full(_shape_arg((size,)), fill_value, _creation_dtype(dtype)), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -596,16 +632,16 @@ def ones_like(t, dtype=None, requires_grad=False):
 def randn(*size, dtype=None, requires_grad=False):
     """Standard normal samples from the global generator (see :func:`manual_seed`)."""
     dtype = _creation_dtype(dtype)
-    return Tensor(random.generator().standard_normal(_size_arg(size), dtype=dtype)
+    return Tensor(random.generator().standard_normal(_shape_arg(size), dtype=dtype)
                   if dtype in (float32, float64) else
-                  random.generator().standard_normal(_size_arg(size)).astype(dtype),
+                  random.generator().standard_normal(_shape_arg(size)).astype(dtype),
                   requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False):
     """Uniform samples on [0, 1) from the global generator."""
     dtype = _creation_dtype(dtype)
-    return Tensor(random.generator().random(_size_arg(size)).astype(dtype), requires_grad)
+    return Tensor(random.generator().random(_shape_arg(size)).astype(dtype), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=int64):
@@ -624,12 +660,19 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return Tensor(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
-def cat(tensors, dim=0):
+def _tensor_list(tensors, who):
     tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    if not tensors:
+        raise ArgumentError(f"{who} expects a non-empty sequence of tensors")
+    return tensors
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list(tensors, "cat()")
     axis = red.normalize_axes(dim, tensors[0].ndim)[0]
     return autograd.apply(sh.cat_forward, sh.cat_backward, *tensors, dim=axis)
 
 
 def stack(tensors, dim=0):
-    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    tensors = _tensor_list(tensors, "stack()")
     return autograd.apply(sh.stack_forward, sh.stack_backward, *tensors, dim=dim)

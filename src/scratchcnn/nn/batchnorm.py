@@ -90,6 +90,8 @@ class BatchNorm2d(Module):
         # Check first, so that a rejected batch leaves num_batches_tracked unchanged.
         F.check_batch_norm_input(x, self.num_features, self.training,
                                  f"BatchNorm2d({self.num_features})", ndim=4)
+        if self.weight is not None:
+            F.check_same_dtype(x, self.weight, f"BatchNorm2d({self.num_features})")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.data[...] += 1

@@ -69,6 +69,10 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() call "
                                  f"(call super().__init__() first in {type(self).__name__})")
+        if name in self._buffers and (value is None or (isinstance(value, Tensor) and
+                                                        not isinstance(value, Parameter))):
+            self._buffers[name] = value   # updating a buffer keeps it registered
+            return
         target = (self._parameters if isinstance(value, Parameter) else
                   self._modules if isinstance(value, Module) else None)
         for registry in (self._parameters, self._modules, self._buffers):
@@ -299,8 +303,13 @@ class Module:
         """
         from ..autograd import no_grad
         with no_grad():
-            out = self(Tensor(np.zeros(tuple(input_shape), dtype=np.float32)))
+            out = self(Tensor(np.zeros(tuple(input_shape), dtype=self.float_dtype())))
         return tuple(out.shape)
+
+    def float_dtype(self):
+        """The dtype of this module's floating parameters (float32 if it has none)."""
+        return next((p.dtype for p in self.parameters() if p.dtype.kind == "f"),
+                    np.dtype(np.float32))
 
     # ----------------------------------------------------------------- printing
     def extra_repr(self):
