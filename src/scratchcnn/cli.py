@@ -248,3 +248,8 @@ def main(argv=None):
     except ScratchCNNError as error:
         print(f"scratchcnn {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:   # a missing or unreadable file named on the command line
+        where = f": {error.filename}" if error.filename else ""
+        print(f"scratchcnn {args.command}: error: {error.strerror or error}{where}",
+              file=sys.stderr)
+        return 2

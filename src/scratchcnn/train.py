@@ -14,6 +14,7 @@
 [1, 2]
 """
 
+import copy
 import csv
 import math
 import os
@@ -87,12 +88,17 @@ def _progress(iterable, total, description, enabled):
 def write_metrics_csv(history, path):
     """The per-epoch history as CSV (one row per epoch), written atomically."""
     temporary = f"{path}.tmp"
-    with open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for row in history:
-            writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_FIELDS})
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS, extrasaction="ignore")
+            writer.writeheader()
+            for row in history:
+                writer.writerow({k: ("" if row.get(k) is None else row[k])
+                                 for k in HISTORY_FIELDS})
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def make_checkpoint(model, optimizer, scheduler, epoch, history, train_loader=None, meta=None):
@@ -155,9 +161,13 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
         last_good = os.path.join(out_dir, "last.npz")
     best_score = _best_score(history, val_loader is not None)
     best_val_loss, stale = math.inf, 0
-    for row in history:
-        if row.get("val_loss") is not None and row["val_loss"] < best_val_loss:
-            best_val_loss = row["val_loss"]
+    for row in history:   # on resume, the early-stopping state as the run left it
+        if row.get("val_loss") is None:
+            continue
+        if row["val_loss"] < best_val_loss:
+            best_val_loss, stale = row["val_loss"], 0
+        else:
+            stale += 1
 
     for epoch in range(start_epoch + 1, epochs + 1):
         model.train()
@@ -187,12 +197,16 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
                 batches.set_postfix(loss=f"{loss_sum / seen:.4f}",
                                     img_s=f"{seen / max(elapsed, 1e-9):.0f}")
         seconds = time.perf_counter() - started
+        if seen == 0:
+            raise ScratchCNNError(f"fit(): the training loader produced no batches in epoch "
+                                  f"{epoch} (is the data set smaller than one batch with "
+                                  "drop_last=True?)")
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"],
                "train_loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
                "val_loss": None, "val_accuracy": None, "seconds": round(seconds, 3),
                "images_per_second": round(seen / max(seconds, 1e-9), 1)}
         if val_loader is not None:
-            result = evaluate(model, val_loader)
+            result = evaluate(model, val_loader, loss_fn=_summed(loss_fn))
             row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
         if scheduler is not None:
             scheduler.step()
@@ -221,6 +235,14 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
                         log(f"early stopping: no better validation loss for {stale} epochs")
                     break
     return history
+
+
+def _summed(loss_fn):
+    """The same loss with reduction="sum" when it has that option (evaluate averages)."""
+    if getattr(loss_fn, "reduction", None) == "mean":
+        loss_fn = copy.copy(loss_fn)
+        loss_fn.reduction = "sum"
+    return loss_fn
 
 
 def _best_score(history, has_validation):

@@ -70,9 +70,18 @@ def _load(data, data_dir, split):
 
 def split_validation(images, labels, fraction, seed):
     """Hold out ``fraction`` of the training images (stratified) for validation."""
+    if not 0 <= fraction < 1:
+        raise ArgumentError(f"the validation fraction must be in [0, 1), got {fraction}")
     if not fraction:
         return (images, labels), None
     from sklearn.model_selection import train_test_split
+    classes = len(np.unique(labels))
+    held_out = int(np.ceil(fraction * len(labels)))
+    if held_out < classes or len(labels) - held_out < classes:
+        raise ArgumentError(
+            f"cannot hold out {fraction:.0%} of {len(labels)} images for validation with "
+            f"every one of the {classes} classes on both sides; use more images (--limit) "
+            "or another --val-fraction (0 disables validation)")
     x_train, x_val, y_train, y_val = train_test_split(
         images, labels, test_size=fraction, stratify=labels, random_state=seed)
     return (x_train, y_train), (x_val, y_val)
@@ -89,14 +98,19 @@ def build_model(name, num_classes, input_size):
     return model
 
 
+def _check_train_checkpoint(checkpoint, path="this checkpoint"):
+    for key in ("model_name", "model_config", "model_state"):
+        if not isinstance(checkpoint, dict) or key not in checkpoint:
+            raise ArgumentError(f"{path} has no {key!r}: it was not written by "
+                                "`scratchcnn train` (load it with sc.load and your own model)")
+
+
 def load_model(checkpoint):
     """(model in eval mode, checkpoint dict) from a checkpoint path or dict."""
+    path = "this checkpoint"
     if not isinstance(checkpoint, dict):
-        checkpoint = load(checkpoint)
-    for key in ("model_name", "model_config", "model_state"):
-        if key not in checkpoint:
-            raise ArgumentError(f"this checkpoint has no {key!r}: it was not written by "
-                                "`scratchcnn train` (load it with sc.load and your own model)")
+        path, checkpoint = checkpoint, load(checkpoint)
+    _check_train_checkpoint(checkpoint, path)
     model = models.get(checkpoint["model_name"], **checkpoint["model_config"])
     model.load_state_dict(checkpoint["model_state"])
     return model.eval(), checkpoint
@@ -114,8 +128,13 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
     defaults = DATA_DEFAULTS.get(data, DATA_DEFAULTS["digits"])
     checkpoint = load(resume) if resume else None
     if checkpoint is not None:
-        model = model or checkpoint["model_name"]
+        _check_train_checkpoint(checkpoint, resume)
+        # A resumed run is the same run: its data, model, seed and subset come from the file.
+        model = checkpoint["model_name"]
         data = checkpoint.get("data", data)
+        seed = checkpoint.get("seed", seed)
+        val_fraction = checkpoint.get("val_fraction", val_fraction)
+        optimizer = checkpoint.get("optimizer", optimizer)
     model_name = model or defaults["model"]
     epochs = epochs or (checkpoint or {}).get("epochs") or defaults["epochs"]
     batch_size = batch_size or (checkpoint or {}).get("batch_size") or defaults["batch_size"]
@@ -158,7 +177,7 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
     meta = {"model_name": model_name, "model_config": {"num_classes": len(classes)},
             "data": data, "classes": classes, "preprocessing": preprocessing,
             "input_size": input_size, "epochs": epochs, "batch_size": batch_size, "lr": lr,
-            "optimizer": optimizer, "seed": seed, "limit": limit}
+            "optimizer": optimizer, "seed": seed, "limit": limit, "val_fraction": val_fraction}
     if log:
         log(f"{model_name} on {data}: {len(x_train)} train / "
             f"{0 if validation is None else len(validation[1])} validation / "

@@ -61,8 +61,20 @@ def check_same_dtype(x, weight, subject):
             f"(model.{'float' if x.dtype == np.float32 else 'double'}())", subject)
 
 
+def check_bias(bias, out_features, weight, subject):
+    """A bias must be (out,) and share the weight's dtype."""
+    if bias is None:
+        return
+    if tuple(bias.shape) != (out_features,):
+        raise ShapeError(f"expected bias of shape ({out_features},), got {tuple(bias.shape)}",
+                         subject)
+    if bias.dtype != weight.dtype:
+        raise DTypeError(f"got bias of dtype {bias.dtype} but weight of dtype {weight.dtype}",
+                         subject)
+
+
 def check_image_batch(x, channels, subject, what="input"):
-    """x must be (N, C, H, W) with C == channels; returns it with a batch axis."""
+    """Raise unless x is (N, C, H, W) with C == channels (any C when channels is None)."""
     if x.ndim != 4:
         raise ShapeError(f"expected {what} of shape (N, {channels if channels else 'C'}, H, W) "
                          f"(4-D), got {x.ndim}-D {what} of shape {x.shape}", subject)
@@ -108,6 +120,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     x, unbatched = _unbatched(input, 4)
     check_image_batch(x, weight.shape[1], subject)
     check_same_dtype(x, weight, subject)
+    check_bias(bias, weight.shape[0], weight, subject)
     check_window_fits(x.shape, weight.shape[2:], padding, dilation, subject)
     inputs = (x, weight, bias)
     out = apply(conv.conv2d_forward, conv.conv2d_backward, *inputs,
@@ -140,6 +153,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, subject)
     x, unbatched = _unbatched(input, 4)
     check_image_batch(x, None, subject)
+    if not _is_float_tensor(x):   # padding is -inf, which integers cannot hold (as PyTorch)
+        raise DTypeError(f"expects a floating point input, got {x.dtype}", subject)
     check_window_fits(x.shape, kernel, padding, dilation, subject)
     out = apply(pool.max_pool2d_forward, pool.max_pool2d_backward, x, kernel_size=kernel,
                 stride=stride, padding=padding, dilation=dilation)
@@ -170,6 +185,7 @@ def linear(input, weight, bias=None):
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ShapeError(f"expected input (..., {weight.shape[1]}), got {input.shape}", subject)
     check_same_dtype(input, weight, subject)
+    check_bias(bias, weight.shape[0], weight, subject)
     return apply(linear_op.linear_forward, linear_op.linear_backward, input, weight, bias)
 
 
@@ -316,7 +332,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     subject = "cross_entropy()"
     _check_reduction(reduction, subject)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
+            or not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(f"label_smoothing must be in [0, 1], got {label_smoothing}", subject)
     check_tensor(input, "input", subject)
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
