@@ -48,7 +48,8 @@ DEFAULT_CONFIG = {
 CONFIG_SCHEMA = """\
 Configuration (JSON object; every key optional, defaults from --dump-config):
   input      2-D list of numbers: the grayscale image (H x W), at most 16 x 16
-  kernel     2-D list of numbers: the one filter (kh x kw), at most the padded input
+  kernel     2-D list of numbers: the one filter (kh x kw), at most 7 x 7 and at most
+             the padded input
   bias       number: the filter's bias
   stride     int >= 1: convolution stride
   padding    int >= 0: zero padding on every side of the input
@@ -247,10 +248,7 @@ def explain(config=None, decimals=4):
     """Run the worked example for ``config`` (default: the guide's) and return a :class:`Trace`."""
     config = validate_config(config)
     trace = Trace(config, decimals)
-    fmt = trace.fmt
     model = _build_network(config)
-    conv, pool, fc = model.conv, model.pool, model.fc
-
     outputs = {}
 
     def keep(name):
@@ -283,7 +281,7 @@ def explain(config=None, decimals=4):
 
 def _describe_network(trace, model, image):
     fmt = trace.fmt
-    conv, pool, fc = model.conv, model.pool, model.fc
+    fc = model.fc
     shape = (1, 1) + image.shape
     lines = [f"input X ({image.shape[0]}x{image.shape[1]}):"] + fmt.matrix(image)
     for name in ("conv", "relu", "pool", "flatten", "fc"):

@@ -66,15 +66,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             continue
         analytical = t.grad.data if t.grad is not None else np.zeros_like(t.data)
         numerical = np.zeros(t.shape, dtype=np.float64)
-        flat = t.data.reshape(-1)  # a view: perturb in place, then restore
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        for i in np.ndindex(t.shape):   # perturb the tensor's own memory, then restore
+            original = t.data[i]
+            t.data[i] = original + eps
             plus = projected()
-            flat[i] = original - eps
+            t.data[i] = original - eps
             minus = projected()
-            flat[i] = original
-            numerical.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            t.data[i] = original
+            numerical[i] = (plus - minus) / (2 * eps)
         if not np.allclose(analytical, numerical, atol=atol, rtol=rtol):
             worst = np.unravel_index(np.argmax(np.abs(analytical - numerical)), t.shape)
             message = (f"gradcheck: gradient of input {position} (shape {t.shape}) differs "

@@ -82,6 +82,12 @@ def _join(tree, arrays):
     return tree
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save(obj, path):
     """Write ``obj`` to ``path`` (``.npz`` archive + JSON metadata), atomically."""
     arrays = {}
@@ -97,6 +103,7 @@ def save(obj, path):
             np.savez(handle, **arrays)   # a file object: NumPy adds no ".npz" to the name
             handle.flush()
             os.fsync(handle.fileno())
+            os.chmod(handle.name, 0o666 & ~_umask())   # temp files are 0600; use the usual mode
         os.replace(handle.name, path)
     except BaseException:
         if os.path.exists(handle.name):

@@ -259,7 +259,7 @@ def _class_problem(input, target, subject):
     check_tensor(input, "input", subject)
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 0:
-        raise ShapeError(f"expected input of shape (N, C) or (C,), got a scalar", subject)
+        raise ShapeError("expected input of shape (N, C) or (C,), got a scalar", subject)
     if target_array.dtype.kind not in "iu":
         raise DTypeError(f"expected integer class targets (int64), got dtype "
                          f"{target_array.dtype}; class probabilities need cross_entropy", subject)

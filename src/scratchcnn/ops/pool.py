@@ -19,30 +19,79 @@ in that window.
 """
 
 from .array_module import array_module
-from .conv import pad_spatial, scatter_windows, windows
+from .conv import offset_slices, pad_spatial, scatter_windows, windows
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding=(0, 0), dilation=(1, 1)):
     xp = array_module(x)
     view = windows(pad_spatial(x, padding, value=-xp.inf), kernel_size, stride, dilation)
-    n, c, oh, ow, kh, kw = view.shape
-    flat = view.reshape(n, c, oh, ow, kh * kw)           # copies the windows once
-    argmax = flat.argmax(axis=-1)                         # first maximum (NaN counts as max)
-    out = xp.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
-    cache = (x.shape, x.dtype, argmax, (kh, kw), stride, padding, dilation)
+    out, argmax = _window_max(view, xp)
+    cache = (x.shape, argmax, kernel_size, stride, padding, dilation)
     return out, cache
 
 
+def _window_max(view, xp):
+    """Max over the (kh, kw) axes of the window view, and the kernel offset u*kw + v of
+    the first maximal element (row-major window order; a NaN counts as the maximum).
+
+    A running maximum over the kh*kw kernel offsets, each offset a whole-array step,
+    instead of copying every window out (an (N, C, OH, OW, kh*kw) array) and calling
+    argmax on rows of kh*kw values: 2-6x faster, and the index fits in one byte.
+    """
+    n, c, oh, ow, kh, kw = view.shape
+    out = view[..., 0, 0].copy()
+    argmax = xp.zeros(out.shape, dtype=xp.min_scalar_type(kh * kw - 1))
+    candidate = xp.empty_like(out)
+    better = xp.empty(out.shape, dtype=bool)
+    for k in range(1, kh * kw):
+        # One strided read into a contiguous buffer; the three steps after it then run
+        # on contiguous memory (faster than reading the strided view twice).
+        xp.copyto(candidate, view[..., k // kw, k % kw])
+        xp.greater(candidate, out, out=better)       # strictly: on a tie the earlier offset stays
+        xp.maximum(candidate, out, out=out)           # (propagates NaN; fixed up below)
+        # k grows, so the offset to keep is the largest one that was better: a maximum
+        # instead of a masked store (masked stores are several times slower).
+        xp.maximum(argmax, better * argmax.dtype.type(k), out=argmax)
+    nan = xp.isnan(out)
+    if nan.any():
+        _first_nan_wins(view, out, argmax, nan, xp)
+    return out, argmax
+
+
+def _first_nan_wins(view, out, argmax, nan, xp):
+    """In the windows that hold a NaN (``nan``), make the first NaN the maximum, as argmax
+    does: the output is that NaN and it receives the gradient. Only runs on NaN input."""
+    kw = view.shape[-1]
+    pending = nan.copy()
+    for k in range(view.shape[-2] * kw):
+        candidate = view[..., k // kw, k % kw]
+        first = pending & xp.isnan(candidate)
+        argmax[first] = k
+        out[first] = candidate[first]
+        pending &= ~first
+
+
 def max_pool2d_backward(grad, cache, needs_grad):
-    x_shape, dtype, argmax, (kh, kw), stride, padding, dilation = cache
+    x_shape, argmax, (kh, kw), stride, padding, dilation = cache
     xp = array_module(grad)
-    # One-hot over the window offset, built without a copy per offset: (..., kh*kw).
-    offsets = xp.arange(kh * kw, dtype=argmax.dtype)
-    routed = (argmax[..., None] == offsets) * grad[..., None]
-    routed = routed.astype(dtype, copy=False).reshape(grad.shape + (kh, kw))
     n, c, h, w = x_shape
-    padded_shape = (n, c, h + 2 * padding[0], w + 2 * padding[1])
-    return (scatter_windows(routed, padded_shape, stride, dilation, padding),)
+    (ph, pw), out_size = padding, grad.shape[2:]
+    padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
+    # Windows no longer than the stride never overlap (the usual 2x2 pooling with stride
+    # 2): every input is in at most one window, so each offset's slice is written once.
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, (kh, kw)))
+    for k in range(kh * kw):
+        rows, cols = offset_slices(k // kw, k % kw, out_size, stride, dilation)
+        # The gradient where offset k was the maximum, 0 * grad elsewhere (as before:
+        # NaN where grad is not finite).
+        routed = grad * (argmax == k)
+        if disjoint:
+            # A store, not +=: no read of the slice. Adding 0 keeps the result identical
+            # to accumulating into zeros (0 + (-0.0) is +0.0).
+            xp.add(routed, 0, out=padded[:, :, rows, cols])
+        else:
+            padded[:, :, rows, cols] += routed
+    return (padded[:, :, ph:ph + h, pw:pw + w],)
 
 
 def avg_pool2d_forward(x, kernel_size, stride, padding=(0, 0), count_include_pad=True):

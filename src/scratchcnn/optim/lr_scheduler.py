@@ -44,6 +44,11 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore the values from :meth:`state_dict`; unknown keys are refused."""
+        unknown = sorted(set(state_dict) - set(self.state_dict()))
+        if unknown:
+            raise ArgumentError(f"{type(self).__name__}.load_state_dict: unknown entries "
+                                f"{', '.join(map(str, unknown))}")
         self.__dict__.update(state_dict)
 
 

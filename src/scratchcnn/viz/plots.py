@@ -13,18 +13,18 @@ from ..autograd import no_grad
 from ..tensor import Tensor
 
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")  # files only: works on machines without a screen
-    import matplotlib.pyplot as plt
-    return plt
+def _figure(**kwargs):
+    """A figure drawn off-screen and saved to a file; pyplot's global state (and the
+    user's chosen backend, e.g. in a notebook) is left alone."""
+    from matplotlib.figure import Figure
+    return Figure(**kwargs)
 
 
 def plot_history(history, path):
     """Loss and accuracy curves from ``fit``'s history."""
-    plt = _pyplot()
     epochs = [row["epoch"] for row in history]
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    figure = _figure(figsize=(10, 4))
+    loss_axis, accuracy_axis = figure.subplots(1, 2)
     for key, label, axis in (("train_loss", "train", loss_axis),
                              ("val_loss", "validation", loss_axis),
                              ("train_accuracy", "train", accuracy_axis),
@@ -40,15 +40,14 @@ def plot_history(history, path):
         axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def plot_confusion(confusion, classes, path):
     """Rows: true class; columns: predicted class."""
-    plt = _pyplot()
     k = len(confusion)
     size = max(4, 0.6 * k + 2)
-    figure, axis = plt.subplots(figsize=(size, size))
+    figure = _figure(figsize=(size, size))
+    axis = figure.subplots()
     axis.imshow(confusion, cmap="Blues")
     threshold = confusion.max() / 2 if confusion.size else 0
     for i in range(k):        # k*k text labels: a figure, not a hot path
@@ -60,7 +59,6 @@ def plot_confusion(confusion, classes, path):
     axis.set(xlabel="predicted", ylabel="true", title="Confusion matrix")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def first_conv(model):
@@ -79,11 +77,10 @@ def plot_filters(model, path):
     conv = first_conv(model)
     if conv is None:
         return False
-    plt = _pyplot()
     weights = conv.weight.data
     rows, columns = _grid(len(weights))
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.2),
-                                squeeze=False)
+    figure = _figure(figsize=(columns * 1.2, rows * 1.2))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for axis in axes.ravel():
         axis.axis("off")
     for axis, kernel in zip(axes.ravel(), weights):
@@ -95,7 +92,6 @@ def plot_filters(model, path):
             axis.imshow(scaled.mean(axis=0), cmap="gray")
     figure.suptitle(f"First convolution's {len(weights)} filters")
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return True
 
 
@@ -123,10 +119,9 @@ def plot_feature_maps(model, image, path, max_maps=16):
     layers = feature_maps(model, image)
     if not layers:
         return False
-    plt = _pyplot()
     columns = min(max_maps, max(maps.shape[0] for _, maps in layers)) + 1
-    figure, axes = plt.subplots(len(layers), columns, figsize=(columns * 1.1, len(layers) * 1.2),
-                                squeeze=False)
+    figure = _figure(figsize=(columns * 1.1, len(layers) * 1.2))
+    axes = figure.subplots(len(layers), columns, squeeze=False)
     for axis in axes.ravel():
         axis.axis("off")
     for row, (name, maps) in enumerate(layers):
@@ -136,5 +131,4 @@ def plot_feature_maps(model, image, path, max_maps=16):
             axes[row, column].imshow(channel, cmap="viridis")
     figure.suptitle("Feature maps of one example, layer by layer")
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return True
