@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+SRC = REPO / "src"  # where scratchcnn is imported from; --src changes it
 
 # name: (batch, in_channels, height, width, out_channels, kernel, stride, padding)
 CASES = {
@@ -77,7 +78,7 @@ def checksums(*arrays):
 
 
 def scratchcnn_step(spec, arrays):
-    sys.path.insert(0, str(REPO / "src"))  # works without `pip install -e .` too
+    sys.path.insert(0, str(SRC))  # works without `pip install -e .` too
     import scratchcnn as sc
     import scratchcnn.nn.functional as F
 
@@ -211,10 +212,11 @@ def case_spec(name, quick):
 
 def spawn(library, threads, args):
     env = dict(os.environ, **{var: str(threads) for var in THREAD_ENV})
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", library,
            "--threads", str(threads), "--reps", str(args.reps), "--warmup", str(args.warmup),
-           "--seed", str(args.seed), "--cases", *args.cases] + (["--quick"] if args.quick else [])
+           "--seed", str(args.seed), "--src", str(SRC), "--cases", *args.cases] + (
+               ["--quick"] if args.quick else [])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"{library} child failed (threads={threads}):\n{proc.stderr}")
@@ -277,7 +279,8 @@ def run_parent(args):
     print(f"CPU: {info['cpu_model']} ({info['logical_cpus']} logical CPUs); numpy "
           f"{info.get('numpy')}, torch {info.get('torch')}, Python {info['python']}")
     print(f"rounds={args.rounds} reps={args.reps} warmup={args.warmup} seed={args.seed}"
-          f"{' (quick)' if args.quick else ''}\n")
+          f"{' (quick)' if args.quick else ''}")
+    print(f"scratchcnn from {SRC}\n")
     busy = info["cpu_busy_at_start"] = cpu_busy(1.0)
     if busy is not None and busy > 0.1:
         print(f"WARNING: the machine is busy ({busy:.0%} of the CPU time over the last second "
@@ -335,7 +338,7 @@ def run_parent(args):
 
 def settings(args):
     return {k: getattr(args, k) for k in ("threads", "cases", "rounds", "reps", "warmup", "seed",
-                                          "quick")}
+                                          "quick", "src")}
 
 
 def print_table(rows):
@@ -371,6 +374,7 @@ def run_breakdown(args, info):
 
 
 def main(argv=None):
+    global SRC
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
@@ -386,11 +390,15 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=1, help="untimed iterations first (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--src", metavar="DIR", default=str(SRC),
+                        help="import scratchcnn from this source tree (default: this checkout's "
+                        "src/); e.g. a `git worktree` of another commit, to time before/after")
     parser.add_argument("--breakdown", action="store_true",
                         help="instead of comparing, split scratchcnn's time into im2col, scatter "
                         "and the rest (one child per thread count)")
     parser.add_argument("--child", choices=LIBRARIES + ("breakdown",), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    SRC = Path(args.src).resolve()
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.reps = args.reps or (2 if args.quick else 3)
     if min(args.threads) < 1 or args.rounds < 1 or args.reps < 1 or args.warmup < 0:

@@ -128,6 +128,28 @@ def test_conv2d_only_the_requested_gradients(needs):
             assert mine.grad is None
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv2d_strided_input_and_gradient(dtype):
+    """The kernels get views, not only contiguous arrays: an input that is a permuted
+    view, and a gradient that arrives permuted (from the permute after the conv)."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((5, 6, 2, 3)).astype(dtype)
+    w, b = (rng.standard_normal((4, 3, 3, 3)).astype(dtype),
+            rng.standard_normal(4).astype(dtype))
+    g = rng.standard_normal((3, 6, 2, 4)).astype(dtype)      # y is (2, 4, 3, 6)
+    ours = [sc.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [to_torch(a, True) for a in (x, w, b)]
+    y_ours = F.conv2d(ours[0].permute(2, 3, 0, 1), ours[1], ours[2], stride=(2, 1), padding=1)
+    y_theirs = torch.nn.functional.conv2d(theirs[0].permute(2, 3, 0, 1), theirs[1], theirs[2],
+                                          stride=(2, 1), padding=1)
+    y_ours.permute(2, 3, 0, 1).backward(g)
+    y_theirs.permute(2, 3, 0, 1).backward(torch.from_numpy(g))
+    assert_close(y_ours, y_theirs, dtype)
+    for mine, expected in zip(ours, theirs):
+        assert mine.grad.dtype == dtype
+        assert_close(mine.grad, expected.grad, dtype)
+
+
 def test_conv2d_shared_weight_accumulates_gradients():
     """The same weight used twice in a graph gets the sum of both gradients."""
     rng = np.random.default_rng(3)

@@ -179,6 +179,84 @@ def test_max_pool2d_gradcheck(kwargs):
     assert sc.gradcheck(lambda t: F.max_pool2d(t, **kwargs), (x,))
 
 
+# Max pooling has two backward paths (windows that cannot overlap store each offset's
+# gradient, overlapping ones accumulate it): both, at their borders, against the naive
+# loops (integer values: many ties, and sums that are exact in any order) and PyTorch.
+POOL_LAYOUTS = [
+    ((2, 3, 8, 8), dict(kernel_size=2)),                                 # disjoint, even
+    ((2, 3, 9, 7), dict(kernel_size=2)),                                 # last row/column unused
+    ((2, 3, 10, 11), dict(kernel_size=2, stride=3)),                     # gaps between windows
+    ((1, 2, 9, 9), dict(kernel_size=2, stride=3, dilation=2)),           # dilated, still disjoint
+    ((2, 3, 7, 8), dict(kernel_size=2, padding=1)),                      # disjoint, padded
+    ((1, 2, 8, 9), dict(kernel_size=2, stride=2, dilation=2)),           # dilated: overlapping
+    ((2, 3, 13, 13), dict(kernel_size=3, stride=2)),                     # AlexNet's 3x3/2
+    ((2, 3, 9, 10), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0))),  # overlap in H only
+]
+
+
+@pytest.mark.parametrize("shape, kwargs", POOL_LAYOUTS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool2d_disjoint_and_overlapping_windows(shape, kwargs, dtype):
+    rng = np.random.default_rng(sum(shape))
+    x = rng.integers(-3, 4, shape).astype(dtype)
+    kernel = F.pair(kwargs["kernel_size"], "kernel_size", "test")
+    stride = F.pair(kwargs.get("stride", kwargs["kernel_size"]), "stride", "test")
+    padding = F.pair(kwargs.get("padding", 0), "padding", "test")
+    dilation = F.pair(kwargs.get("dilation", 1), "dilation", "test")
+    y_ref = reference.max_pool2d_forward(x, kernel, stride, padding, dilation)
+    g = rng.integers(-4, 5, y_ref.shape).astype(dtype)
+    dx_ref = reference.max_pool2d_backward(g, x, kernel, stride, padding, dilation)
+    xs = sc.tensor(x, requires_grad=True)
+    y = F.max_pool2d(xs, **kwargs)
+    y.backward(g)
+    np.testing.assert_array_equal(y.numpy(), y_ref)
+    np.testing.assert_array_equal(xs.grad.numpy(), dx_ref)
+    assert y.dtype == dtype and xs.grad.dtype == dtype
+    xt = to_torch(x, True)
+    torch.nn.functional.max_pool2d(xt, **kwargs).backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(xs.grad.numpy(), xt.grad.numpy())
+
+
+def test_max_pool2d_kernel_of_more_than_256_elements():
+    """The winning offset is stored in the smallest integer type that holds it: a 17x16
+    kernel (272 offsets) needs more than one byte."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 17, 34))
+    x[0, 0, 16, 31] = 10.0         # the last offset (271) of the second window
+    args = dict(kernel_size=(17, 16), stride=(1, 16))
+    y, dx = compare_with_torch(lambda t: F.max_pool2d(t, **args),
+                               lambda t: torch.nn.functional.max_pool2d(t, **args), x, 7)
+    assert y.shape == (2, 3, 1, 2) and y.numpy()[0, 0, 0, 1] == 10.0
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2),
+                                    dict(kernel_size=3, stride=1, padding=1)])
+def test_max_pool2d_window_with_several_nans(kwargs):
+    """Every window holding a NaN outputs NaN, and its gradient goes to one NaN: the first
+    in row-major window order (as numpy's argmax), whichever path the windows take."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 2, 7, 7))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    xs = sc.tensor(x, requires_grad=True)
+    y = F.max_pool2d(xs, **kwargs)
+    g = rng.integers(1, 5, y.shape).astype(np.float64)
+    y.backward(g)
+    # Naive argmax per window, straight from the definition.
+    k, p = kwargs["kernel_size"], kwargs.get("padding", 0)
+    s = kwargs.get("stride", k)
+    padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    expected_y = np.empty(y.shape)
+    expected_dx = np.zeros(padded.shape)
+    for n, c, i, j in np.ndindex(*y.shape):
+        window = padded[n, c, i * s:i * s + k, j * s:j * s + k]
+        u, v = np.unravel_index(np.argmax(window), window.shape)
+        expected_y[n, c, i, j] = window[u, v]
+        expected_dx[n, c, i * s + u, j * s + v] += g[n, c, i, j]
+    assert np.isnan(expected_y).any() and not np.isnan(expected_y).all()
+    np.testing.assert_array_equal(y.numpy(), expected_y)
+    np.testing.assert_array_equal(xs.grad.numpy(), expected_dx[:, :, p:p + 7, p:p + 7])
+
+
 def test_max_pool2d_unbatched_input():
     x = np.random.default_rng(1).standard_normal((3, 7, 5))
     y, dx = compare_with_torch(lambda t: F.max_pool2d(t, 3, 2, 1),

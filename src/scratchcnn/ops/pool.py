@@ -36,9 +36,10 @@ def _window_max(view, xp):
 
     A running maximum over the kh*kw kernel offsets, each offset a whole-array step,
     instead of copying every window out (an (N, C, OH, OW, kh*kw) array) and calling
-    argmax on rows of kh*kw values: 2-6x faster, and the index fits in one byte.
+    argmax on rows of kh*kw values: 2-6x faster, and the offset index usually fits in
+    one byte (the smallest integer type that holds kh*kw - 1).
     """
-    n, c, oh, ow, kh, kw = view.shape
+    kh, kw = view.shape[-2:]
     out = view[..., 0, 0].copy()
     argmax = xp.zeros(out.shape, dtype=xp.min_scalar_type(kh * kw - 1))
     candidate = xp.empty_like(out)
@@ -47,8 +48,11 @@ def _window_max(view, xp):
         # One strided read into a contiguous buffer; the three steps after it then run
         # on contiguous memory (faster than reading the strided view twice).
         xp.copyto(candidate, view[..., k // kw, k % kw])
-        xp.greater(candidate, out, out=better)       # strictly: on a tie the earlier offset stays
-        xp.maximum(candidate, out, out=out)           # (propagates NaN; fixed up below)
+        xp.greater(candidate, out, out=better)   # strictly: on a tie the earlier offset stays
+        # The running maximum. NaN propagates here, and is routed to the first NaN below.
+        # (Equal values differ at most as -0.0 / +0.0; on a tie x86 keeps ``out``, the
+        # earlier one, as the value at the argmax did.)
+        xp.maximum(candidate, out, out=out)
         # k grows, so the offset to keep is the largest one that was better: a maximum
         # instead of a masked store (masked stores are several times slower).
         xp.maximum(argmax, better * argmax.dtype.type(k), out=argmax)
