@@ -32,6 +32,17 @@ def pair(array, requires_grad=True):
     return sc.tensor(array, requires_grad=requires_grad), to_torch(array, requires_grad)
 
 
+def assert_same_as_torch(out, tout, inputs, rng):
+    """Same output as torch, and the same input gradients for one random dL/dout."""
+    assert out.shape == tuple(tout.shape)
+    assert_close(out, tout)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    tout.backward(torch.tensor(g))
+    for x, tx in inputs:
+        assert_close(x.grad, tx.grad)
+
+
 def rng_array(rng, shape, low=0.5, high=2.0, signed=True):
     """Values bounded away from 0 (safe for division); random signs if ``signed``."""
     values = rng.uniform(low, high, shape)
@@ -474,12 +485,7 @@ def test_sum_mean_match_torch(reduction, dim, keepdim):
     x, tx = pair(rng.standard_normal((2, 3, 4)))
     out = getattr(x, reduction)(dim=dim, keepdim=keepdim)
     tout = getattr(tx, reduction)(dim=dim, keepdim=keepdim)
-    assert out.shape == tuple(tout.shape)
-    assert_close(out, tout)
-    g = rng.standard_normal(out.shape)
-    out.backward(g)
-    tout.backward(torch.tensor(g))
-    assert_close(x.grad, tx.grad)
+    assert_same_as_torch(out, tout, [(x, tx)], rng)
 
 
 def test_sum_default_and_dtype():
@@ -647,12 +653,7 @@ def test_indexing_values_and_grads_match_torch(name, make):
     as_torch = (lambda i: torch.from_numpy(i.copy()) if isinstance(i, np.ndarray) else i)
     tindex = tuple(map(as_torch, index)) if isinstance(index, tuple) else as_torch(index)
     out, tout = x[index], tx[tindex]
-    assert out.shape == tuple(tout.shape)
-    assert_close(out, tout)
-    g = rng.standard_normal(out.shape)
-    out.backward(g)
-    tout.backward(torch.tensor(g))
-    assert_close(x.grad, tx.grad)
+    assert_same_as_torch(out, tout, [(x, tx)], rng)
 
 
 def test_index_with_tensors_matches_torch():
