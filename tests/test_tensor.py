@@ -166,12 +166,7 @@ class TestFactories:
         ours = [sc.tensor(a, requires_grad=True) for a in arrays]
         theirs = [to_torch(a, True) for a in arrays]
         y, ty = sc.cat(ours, dim=dim), torch.cat(theirs, dim=dim)
-        assert_close(y, ty)
-        g = rng.standard_normal(y.shape)
-        y.backward(g)
-        ty.backward(torch.tensor(g))
-        for o, t in zip(ours, theirs):
-            assert_close(o.grad, t.grad)
+        assert_same_as_torch(y, ty, zip(ours, theirs), rng)
 
     @pytest.mark.parametrize("dim", [0, 1, 2])
     def test_stack_values_and_grads(self, dim):
@@ -180,13 +175,7 @@ class TestFactories:
         ours = [sc.tensor(a, requires_grad=True) for a in arrays]
         theirs = [to_torch(a, True) for a in arrays]
         y, ty = sc.stack(ours, dim=dim), torch.stack(theirs, dim=dim)
-        assert y.shape == tuple(ty.shape)
-        assert_close(y, ty)
-        g = rng.standard_normal(y.shape)
-        y.backward(g)
-        ty.backward(torch.tensor(g))
-        for o, t in zip(ours, theirs):
-            assert_close(o.grad, t.grad)
+        assert_same_as_torch(y, ty, zip(ours, theirs), rng)
 
 
 class TestManualSeed:

@@ -333,7 +333,8 @@ class Module:
 def _as_array(value):
     if isinstance(value, Tensor):
         return value.data
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch.Tensor
+    # ok: duck-typed, so a torch.Tensor state dict loads without importing torch
+    if hasattr(value, "detach") and hasattr(value, "numpy"):
         return value.detach().cpu().numpy()
     return np.asarray(value)
 
