@@ -13,12 +13,17 @@ API mirrors PyTorch's so that model code moves between the two unchanged.
 
 __version__ = "0.1.0"
 
+from . import runtime as _runtime  # noqa: E402
+
+_runtime.apply_defaults()   # before NumPy is imported: see scratchcnn/runtime.py
+
 from . import data, models, nn, optim, train  # noqa: E402
 from .autograd import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from .gradcheck import gradcheck  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .shapes import conv_output_size, pool_output_size  # noqa: E402
 from .summary import Summary, summary  # noqa: E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
 from .tensor import (  # noqa: E402
     Tensor, arange, bool_, cat, float16, float32, float64, from_numpy, full, int32, int64,
@@ -31,4 +36,5 @@ __all__ = [
     "zeros_like", "ones_like", "rand", "randn", "randint", "arange", "cat", "stack",
     "float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "manual_seed",
     "get_rng_state", "set_rng_state", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
+    "set_num_threads", "get_num_threads",
 ]

@@ -7,17 +7,21 @@
     dropout(x)    = x * m / (1 - p),  m ~ Bernoulli(1 - p)    d/dx = m / (1 - p)
 """
 
+from . import parallel
 from .array_module import array_module
 
 
 def relu_forward(x):
     xp = array_module(x)
-    out = xp.maximum(x, 0)
-    return out, out > 0   # the mask is all backward needs (x > 0 <=> relu(x) > 0)
+    out = parallel.ufunc(xp.maximum, xp.empty_like(x), x, x.dtype.type(0))
+    # The mask is all backward needs (x > 0 <=> relu(x) > 0).
+    positive = parallel.ufunc(xp.greater, xp.empty(x.shape, dtype=bool), out, x.dtype.type(0))
+    return out, positive
 
 
 def relu_backward(grad, positive, needs_grad):
-    return (grad * positive,)
+    xp = array_module(grad)
+    return (parallel.ufunc(xp.multiply, xp.empty_like(grad), grad, positive),)
 
 
 def leaky_relu_forward(x, negative_slope=0.01):

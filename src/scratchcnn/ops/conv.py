@@ -23,6 +23,7 @@ gradients per kernel offset), added back into place once per kernel offset (kh*k
 loop iterations, each a whole-array operation; no loop over pixels, batch or channels).
 """
 
+from . import parallel
 from .array_module import array_module
 
 
@@ -67,10 +68,14 @@ def scatter_windows(grad_windows, padded_shape, stride, dilation, padding):
     n, c, oh, ow, kh, kw = grad_windows.shape
     ph, pw = padding
     out = xp.zeros(padded_shape, dtype=grad_windows.dtype)
-    for u in range(kh):
-        for v in range(kw):
-            rows, cols = offset_slices(u, v, (oh, ow), stride, dilation)
-            out[:, :, rows, cols] += grad_windows[:, :, :, :, u, v]
+
+    def scatter_channels(channels):           # disjoint channel blocks: one per thread
+        for u in range(kh):
+            for v in range(kw):
+                rows, cols = offset_slices(u, v, (oh, ow), stride, dilation)
+                out[:, channels, rows, cols] += grad_windows[:, channels, :, :, u, v]
+
+    parallel.for_blocks(scatter_channels, c, grad_windows.size)
     return out[:, :, ph:padded_shape[2] - ph, pw:padded_shape[3] - pw]
 
 
@@ -84,8 +89,9 @@ def im2col(x, kernel, stride, padding, dilation):
     """
     view = windows(pad_spatial(x, padding), kernel, stride, dilation)
     n, c, oh, ow, kh, kw = view.shape
-    cols = view.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
-    return cols, (oh, ow)
+    cols = array_module(x).empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+    parallel.copy(cols, view.transpose(1, 4, 5, 0, 2, 3))
+    return cols.reshape(c * kh * kw, n * oh * ow), (oh, ow)
 
 
 def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
@@ -101,9 +107,9 @@ def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 
     # result, which would need a real transpose).
     y = xp.empty((n, o, oh, ow), dtype=out.dtype)
     if bias is not None:
-        xp.add(out, bias.reshape(o, 1, 1), out=y)
+        parallel.ufunc(xp.add, y, out, bias.reshape(o, 1, 1))
     else:
-        y[...] = out
+        parallel.copy(y, out)
     cache = (x.shape, cols, weight, bias is not None, stride, padding, dilation)
     return y, cache
 
@@ -116,7 +122,9 @@ def conv2d_backward(grad, cache, needs_grad):
     _, _, oh, ow = grad.shape
     # G as (O, N*OH*OW): its columns follow cols' columns (n, i, j), so both products
     # below read it directly.
-    grad_channels = grad.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
+    grad_channels = array_module(grad).empty((o, n, oh, ow), dtype=grad.dtype)
+    parallel.copy(grad_channels, grad.transpose(1, 0, 2, 3))
+    grad_channels = grad_channels.reshape(o, n * oh * ow)
     dx = dw = db = None
     if needs_grad[1]:
         dw = (grad_channels @ cols.T).reshape(weight.shape)

@@ -18,6 +18,7 @@ where ``D = kh*kw`` if ``count_include_pad`` else the number of non-padding elem
 in that window.
 """
 
+from . import parallel
 from .array_module import array_module
 from .conv import offset_slices, pad_spatial, scatter_windows, windows
 
@@ -40,22 +41,28 @@ def _window_max(view, xp):
     one byte (the smallest integer type that holds kh*kw - 1).
     """
     kh, kw = view.shape[-2:]
-    out = view[..., 0, 0].copy()
+    out = xp.empty(view.shape[:4], dtype=view.dtype)
     argmax = xp.zeros(out.shape, dtype=xp.min_scalar_type(kh * kw - 1))
-    candidate = xp.empty_like(out)
-    better = xp.empty(out.shape, dtype=bool)
-    for k in range(1, kh * kw):
-        # One strided read into a contiguous buffer; the three steps after it then run
-        # on contiguous memory (faster than reading the strided view twice).
-        xp.copyto(candidate, view[..., k // kw, k % kw])
-        xp.greater(candidate, out, out=better)   # strictly: on a tie the earlier offset stays
-        # The running maximum. NaN propagates here, and is routed to the first NaN below.
-        # (Equal values differ at most as -0.0 / +0.0; on a tie x86 keeps ``out``, the
-        # earlier one, as the value at the argmax did.)
-        xp.maximum(candidate, out, out=out)
-        # k grows, so the offset to keep is the largest one that was better: a maximum
-        # instead of a masked store (masked stores are several times slower).
-        xp.maximum(argmax, better * argmax.dtype.type(k), out=argmax)
+
+    def max_of_channels(channels):            # disjoint channel blocks: one per thread
+        block_view, block_out, block_argmax = view[:, channels], out[:, channels], argmax[:, channels]
+        xp.copyto(block_out, block_view[..., 0, 0])
+        candidate = xp.empty_like(block_out)
+        better = xp.empty(block_out.shape, dtype=bool)
+        for k in range(1, kh * kw):
+            # One strided read into a contiguous buffer; the three steps after it then run
+            # on contiguous memory (faster than reading the strided view twice).
+            xp.copyto(candidate, block_view[..., k // kw, k % kw])
+            xp.greater(candidate, block_out, out=better)   # strictly: a tie keeps the earlier
+            # The running maximum. NaN propagates here, and is routed to the first NaN below.
+            # (Equal values differ at most as -0.0 / +0.0; on a tie x86 keeps ``out``, the
+            # earlier one, as the value at the argmax did.)
+            xp.maximum(candidate, block_out, out=block_out)
+            # k grows, so the offset to keep is the largest one that was better: a maximum
+            # instead of a masked store (masked stores are several times slower).
+            xp.maximum(block_argmax, better * argmax.dtype.type(k), out=block_argmax)
+
+    parallel.for_blocks(max_of_channels, out.shape[1], out.size * kh * kw)
     nan = xp.isnan(out)
     if nan.any():
         _first_nan_wins(view, out, argmax, nan, xp)
@@ -84,17 +91,23 @@ def max_pool2d_backward(grad, cache, needs_grad):
     # Windows no longer than the stride never overlap (the usual 2x2 pooling with stride
     # 2): every input is in at most one window, so each offset's slice is written once.
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, (kh, kw)))
-    for k in range(kh * kw):
-        rows, cols = offset_slices(k // kw, k % kw, out_size, stride, dilation)
-        # The gradient where offset k was the maximum, 0 * grad elsewhere (as before:
-        # NaN where grad is not finite).
-        routed = grad * (argmax == k)
-        if disjoint:
-            # A store, not +=: no read of the slice. Adding 0 keeps the result identical
-            # to accumulating into zeros (0 + (-0.0) is +0.0).
-            xp.add(routed, 0, out=padded[:, :, rows, cols])
-        else:
-            padded[:, :, rows, cols] += routed
+
+    def route_channels(channels):             # disjoint channel blocks: one per thread
+        block_grad, block_argmax, block_padded = grad[:, channels], argmax[:, channels], padded[:, channels]
+        routed = xp.empty_like(block_grad)
+        for k in range(kh * kw):
+            rows, cols = offset_slices(k // kw, k % kw, out_size, stride, dilation)
+            # The gradient where offset k was the maximum, 0 * grad elsewhere (as before:
+            # NaN where grad is not finite).
+            xp.multiply(block_grad, block_argmax == k, out=routed)
+            if disjoint:
+                # A store, not +=: no read of the slice. Adding 0 keeps the result identical
+                # to accumulating into zeros (0 + (-0.0) is +0.0).
+                xp.add(routed, 0, out=block_padded[:, :, rows, cols])
+            else:
+                block_padded[:, :, rows, cols] += routed
+
+    parallel.for_blocks(route_channels, c, grad.size * kh * kw)
     return (padded[:, :, ph:ph + h, pw:pw + w],)
 
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ..errors import ArgumentError
+from .chunks import for_chunks
 from .optimizer import Optimizer
 
 
@@ -37,30 +38,35 @@ class Adam(Optimizer):
             raise ArgumentError("eps and weight_decay must be >= 0", "Adam()")
 
     def _update(self, param, grad, group, state):
-        beta1, beta2 = group["betas"]
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
+        (beta1, beta2), lr, eps = group["betas"], group["lr"], group["eps"]
+        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param.data)
+            state["exp_avg"] = np.zeros_like(param.data, order="C")
+            state["exp_avg_sq"] = np.zeros_like(param.data, order="C")
+            if amsgrad:
+                state["max_exp_avg_sq"] = np.zeros_like(param.data, order="C")
         state["step"] += 1
-        step = state["step"]
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg += (1 - beta1) * (grad - exp_avg)            # lerp, as PyTorch computes it
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
-        if group["amsgrad"]:
-            np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-            second = state["max_exp_avg_sq"]
-        else:
+        step_size = lr / (1 - beta1 ** state["step"])
+        bias_correction2_sqrt = math.sqrt(1 - beta2 ** state["step"])
+
+        def update(p, g, exp_avg, exp_avg_sq, *max_exp_avg_sq):
+            # The equations above, in place on one chunk (see chunks.py).
+            if maximize:
+                g = -g
+            if weight_decay:
+                g = g + weight_decay * p
+            exp_avg += (1 - beta1) * (g - exp_avg)             # lerp, as PyTorch computes it
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * g * g
             second = exp_avg_sq
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-        denom = np.sqrt(second) / bias_correction2_sqrt + group["eps"]
-        param.data -= ((group["lr"] / bias_correction1) * exp_avg / denom).astype(
-            param.dtype, copy=False)
+            if amsgrad:
+                (second,) = max_exp_avg_sq
+                np.maximum(second, exp_avg_sq, out=second)
+            denom = np.sqrt(second) / bias_correction2_sqrt + eps
+            p -= (step_size * exp_avg / denom).astype(p.dtype, copy=False)
+
+        moments = [state["exp_avg"], state["exp_avg_sq"]]
+        if amsgrad:
+            moments.append(state["max_exp_avg_sq"])
+        for_chunks(update, param.data, grad, *moments)

@@ -1,6 +1,9 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
 
+import numpy as np
+
 from ..errors import ArgumentError
+from .chunks import for_chunks
 from .optimizer import Optimizer
 
 
@@ -38,18 +41,27 @@ class SGD(Optimizer):
                 raise ArgumentError(f"invalid {name}: {group[name]} (must be >= 0)", "SGD()")
 
     def _update(self, param, grad, group, state):
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
-        momentum = group["momentum"]
-        if momentum:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = grad.copy()
-            else:
-                buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
-            state["momentum_buffer"] = buffer
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param.data -= (group["lr"] * grad).astype(param.dtype, copy=False)
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        first_step = momentum and state.get("momentum_buffer") is None
+        if momentum and first_step:
+            state["momentum_buffer"] = np.empty_like(param.data, order="C")
+
+        def update(p, g, *buffer):
+            # The equations above, in place on one chunk (see chunks.py).
+            if maximize:
+                g = -g
+            if weight_decay:
+                g = g + weight_decay * p
+            if momentum:
+                (buf,) = buffer
+                if first_step:
+                    buf[...] = g
+                else:
+                    buf *= momentum
+                    buf += g if dampening == 0 else (1 - dampening) * g
+                g = g + momentum * buf if nesterov else buf
+            p -= (lr * g).astype(p.dtype, copy=False)
+
+        buffers = (state["momentum_buffer"],) if momentum else ()
+        for_chunks(update, param.data, grad, *buffers)

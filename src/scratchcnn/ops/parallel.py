@@ -1,0 +1,110 @@
+"""Split a large memory-bound array pass across threads.
+
+Why: matrix products run on all of BLAS's threads, but every other NumPy pass (the
+im2col copy, the col2im scatter, pooling) runs on one core while the others wait. NumPy
+releases the GIL inside its copy and arithmetic loops, so the same pass split into
+blocks along one axis and handed to a few Python threads runs the blocks at the same
+time. Blocks are disjoint slices of the output, so no two threads write the same
+element, and the result is bit for bit that of the one-thread pass.
+
+The number of threads follows :func:`scratchcnn.set_num_threads` (the same count as
+BLAS); arrays under ``MIN_ELEMENTS`` are done in one block, where starting threads
+would cost more than it saves.
+
+>>> import numpy as np
+>>> out = np.zeros((4, 6))
+>>> def add_one(block): out[block] += 1
+>>> for_blocks(add_one, length=4, size=10**6)   # one block per thread
+>>> float(out.sum())
+24.0
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+MIN_ELEMENTS = 1 << 18    # below ~1 MB of float32 one thread is faster
+
+_threads = None           # None: not set yet, ask BLAS the first time
+_executor = None
+_executor_workers = 0
+
+
+def set_threads(n):
+    """Use ``n`` threads from now on (called by :func:`scratchcnn.set_num_threads`)."""
+    global _threads
+    _threads = max(1, int(n))
+
+
+def threads():
+    """The number of threads a pass is split into."""
+    global _threads
+    if _threads is None:
+        try:
+            from ..threads import get_num_threads
+            _threads = get_num_threads()
+        except ImportError:          # threadpoolctl missing: one per CPU, as BLAS does
+            _threads = os.cpu_count() or 1
+    return _threads
+
+
+def _pool(workers):
+    global _executor, _executor_workers
+    if _executor is None or _executor_workers < workers:
+        if _executor is not None:
+            _executor.shutdown(wait=False)
+        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scratchcnn")
+        _executor_workers = workers
+    return _executor
+
+
+def blocks(length, parts):
+    """``parts`` contiguous slices covering ``range(length)``, sizes differing by <= 1."""
+    parts = max(1, min(parts, length))
+    bounds = [length * i // parts for i in range(parts + 1)]
+    return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
+
+
+def for_blocks(work, length, size):
+    """Call ``work(block)`` for slices ``block`` covering ``range(length)``, on several
+    threads when ``size`` (the elements the pass touches) is large enough. ``work`` must
+    only write the part of its output that ``block`` selects."""
+    parts = threads() if size >= MIN_ELEMENTS else 1
+    slices = blocks(length, parts)
+    if len(slices) == 1:
+        work(slices[0])
+        return
+    pending = [_pool(len(slices) - 1).submit(work, block) for block in slices[1:]]
+    work(slices[0])                           # this thread does the first block
+    for future in pending:
+        future.result()                       # re-raises an error from a worker
+
+
+def copy(dst, src):
+    """``dst[...] = src`` (same shapes) split along the first axis with at least two
+    entries per thread."""
+    if dst.ndim == 0:
+        dst[...] = src
+        return
+    axis = next((i for i, n in enumerate(dst.shape) if n >= 2 * threads()), 0)
+
+    def copy_block(block):
+        index = (slice(None),) * axis + (block,)
+        dst[index] = src[index]
+
+    for_blocks(copy_block, dst.shape[axis], dst.size)
+
+
+def ufunc(func, out, *operands):
+    """``func(*operands, out=out)`` for a NumPy ufunc, split along the first axis.
+    Operands with ``out``'s number of axes are sliced with it; others (scalars, arrays
+    that broadcast along the first axis) are passed whole. Returns ``out``."""
+    if out.ndim == 0:
+        func(*operands, out=out)
+        return out
+
+    def apply_block(block):
+        func(*(a[block] if getattr(a, "ndim", 0) == out.ndim else a for a in operands),
+             out=out[block])
+
+    for_blocks(apply_block, out.shape[0], out.size)
+    return out

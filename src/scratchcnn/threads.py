@@ -1,0 +1,80 @@
+"""How many threads NumPy's BLAS may use: ``set_num_threads(n)`` / ``get_num_threads()``.
+
+scratchcnn's heavy lifting is matrix products (``@``), which NumPy hands to its BLAS
+library (OpenBLAS in the wheels from PyPI, MKL or Accelerate in other builds). That
+library keeps a pool of worker threads, one per core by default. These two functions
+read and change the size of that pool while the program runs, through
+`threadpoolctl <https://github.com/joblib/threadpoolctl>`_; the names follow
+``torch.set_num_threads`` / ``torch.get_num_threads``.
+
+What they limit: every BLAS and OpenMP thread pool that is loaded in the process
+when ``set_num_threads`` is called (NumPy's BLAS, and an OpenMP runtime if one is
+loaded), and scratchcnn's own passes that it splits across threads
+(``scratchcnn.ops.parallel``, where present) follow the same count. What they do not:
+everything else in NumPy is single-threaded anyway (copies, ``+``, ``maximum``,
+reductions); PyTorch's own intra-op pool is set with ``torch.set_num_threads``. A
+library loaded *after* the call starts with its own default; to fix the count before
+anything is loaded, set ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` /
+``MKL_NUM_THREADS`` in the environment instead.
+
+>>> import scratchcnn as sc
+>>> before = sc.get_num_threads()
+>>> sc.set_num_threads(1)
+>>> sc.get_num_threads()
+1
+>>> sc.set_num_threads(before)
+>>> sc.set_num_threads(0)
+Traceback (most recent call last):
+...
+scratchcnn.errors.ArgumentError: set_num_threads() expects a positive int, got 0
+"""
+
+import numbers
+from pathlib import Path
+
+import numpy
+
+from .errors import ArgumentError
+
+_SUBJECT = "set_num_threads()"
+
+
+def _controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - a runtime dependency, but be clear if missing
+        raise ImportError("scratchcnn.set_num_threads needs threadpoolctl: "
+                          "pip install threadpoolctl") from None
+    return ThreadpoolController()
+
+
+def _numpy_blas(controller):
+    """The BLAS pool NumPy uses: the one shipped inside NumPy's folder if there is one
+    (PyPI wheels), else the first BLAS loaded (a system OpenBLAS/MKL), else None."""
+    pools = controller.select(user_api="blas").lib_controllers
+    numpy_root = Path(numpy.__file__).resolve().parent.parent
+    for pool in pools:
+        path = Path(pool.filepath).resolve()
+        if path.is_relative_to(numpy_root) and \
+                path.relative_to(numpy_root).parts[0].lower().startswith("numpy"):
+            return pool
+    return pools[0] if pools else None
+
+
+def set_num_threads(n):
+    """Let NumPy's BLAS (and any loaded OpenMP runtime) use at most ``n`` threads, from now
+    on, for the whole process. ``n`` must be a positive int."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ArgumentError(f"expects a positive int, got {n!r}", _SUBJECT)
+    _controller().limit(limits=int(n))
+    try:
+        from .ops import parallel
+    except ImportError:   # an engine without threaded passes of its own
+        return
+    parallel.set_threads(int(n))
+
+
+def get_num_threads():
+    """The number of threads NumPy's BLAS currently may use (1 if NumPy has no threaded BLAS)."""
+    pool = _numpy_blas(_controller())
+    return 1 if pool is None else int(pool.num_threads)

@@ -1,0 +1,138 @@
+"""The threaded passes (ops/parallel.py) and the chunked optimizer updates (optim/chunks.py)
+give bit for bit the results of one thread, whatever the split.
+
+Unit tests elsewhere use small arrays, below the size where passes are split; here the
+size threshold and the chunk size are lowered so that every split path runs, with an
+odd thread count so that blocks differ in size.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import scratchcnn as sc
+from scratchcnn.ops import activation, conv, parallel, pool
+from scratchcnn.optim import chunks
+
+import reference
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Run every pass on 3 threads (blocks of unequal size), however small the array."""
+    monkeypatch.setattr(parallel, "MIN_ELEMENTS", 0)
+    monkeypatch.setattr(parallel, "_threads", 3)
+    monkeypatch.setattr(chunks, "CHUNK", 7)
+
+
+def one_thread(monkeypatch_context, func, *args):
+    with monkeypatch_context() as patch:
+        patch.setattr(parallel, "_threads", 1)
+        patch.setattr(chunks, "CHUNK", 1 << 30)
+        return func(*args)
+
+
+def test_blocks_cover_the_range_without_overlap():
+    for length in range(0, 12):
+        for parts in range(1, 6):
+            covered = [i for block in parallel.blocks(length, parts) for i in range(length)[block]]
+            assert covered == list(range(length))
+
+
+def test_for_blocks_reraises_an_error_from_a_worker(split_everything):
+    def fail_on_last(block):
+        if block.stop == 5:
+            raise RuntimeError("worker failed")
+    with pytest.raises(RuntimeError, match="worker failed"):
+        parallel.for_blocks(fail_on_last, 5, 5)
+
+
+def test_set_num_threads_sets_the_split(monkeypatch):
+    monkeypatch.setattr(parallel, "_threads", None)
+    before = sc.get_num_threads()
+    try:
+        sc.set_num_threads(1)
+        assert parallel.threads() == 1
+    finally:
+        sc.set_num_threads(before)
+    assert parallel.threads() == before
+
+
+CONV_CASES = [  # (N, C, H, W), O, kernel, stride, padding, dilation
+    ((3, 5, 9, 8), 4, (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((2, 3, 11, 11), 6, (5, 3), (2, 3), (2, 0), (1, 2)),
+    ((5, 1, 7, 7), 2, (2, 2), (1, 1), (0, 0), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("shape, out_channels, kernel, stride, padding, dilation", CONV_CASES)
+def test_conv_split_matches_naive_reference(split_everything, shape, out_channels, kernel, stride,
+                                            padding, dilation):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal((out_channels, shape[1]) + kernel)
+    b = rng.standard_normal(out_channels)
+    y, cache = conv.conv2d_forward(x, w, b, stride, padding, dilation)
+    g = rng.standard_normal(y.shape)
+    dx, dw, db = conv.conv2d_backward(g, cache, (True, True, True))
+    np.testing.assert_allclose(y, reference.conv2d_forward(x, w, b, stride, padding, dilation),
+                               rtol=1e-10, atol=1e-10)
+    expected = reference.conv2d_backward(g, x, w, True, stride, padding, dilation)
+    for ours, theirs in zip((dx, dw, db), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [((3, 3), (2, 2), (1, 1)), ((2, 2), (2, 2), (0, 0))])
+def test_max_pool_split_is_bitwise_one_thread(split_everything, monkeypatch, kernel, stride, padding):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 5, 10, 9)).astype(np.float32)
+    x[0, 0, :3, :3] = 0.5                                    # ties: the first one wins
+    y, cache = pool.max_pool2d_forward(x, kernel, stride, padding)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    (dx,) = pool.max_pool2d_backward(g, cache, (True,))
+
+    def run():
+        y1, cache1 = pool.max_pool2d_forward(x, kernel, stride, padding)
+        return y1, pool.max_pool2d_backward(g, cache1, (True,))[0]
+
+    y1, dx1 = one_thread(monkeypatch.context, run)
+    np.testing.assert_array_equal(y, y1)
+    np.testing.assert_array_equal(dx, dx1)
+    np.testing.assert_array_equal(y, reference.max_pool2d_forward(x, kernel, stride, padding))
+
+
+def test_relu_split_is_bitwise_one_thread(split_everything, monkeypatch):
+    x = np.random.default_rng(2).standard_normal((5, 4, 3)).astype(np.float32)
+    out, positive = activation.relu_forward(x)
+    (dx,) = activation.relu_backward(x, positive, (True,))
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    np.testing.assert_array_equal(positive, x > 0)
+    np.testing.assert_array_equal(dx, x * (x > 0))
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", [
+    (sc.optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
+    (sc.optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01)),
+    (sc.optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.5, nesterov=True, maximize=True)),
+    (sc.optim.Adam, torch.optim.Adam, dict(lr=0.01)),
+    (sc.optim.Adam, torch.optim.Adam, dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+])
+def test_chunked_optimizers_follow_torch(split_everything, ours, theirs, kwargs):
+    """Parameters of 1, 7 (one chunk), 40 (several chunks, split across threads) and a
+    non-contiguous one, over several steps."""
+    rng = np.random.default_rng(3)
+    shapes = [(1,), (7,), (5, 8), (6, 4)]
+    values = [rng.standard_normal(s) for s in shapes]
+    our_params = [sc.tensor(v, requires_grad=True) for v in values]
+    our_params[3].data = np.asfortranarray(our_params[3].data)          # not C-contiguous
+    torch_params = [torch.tensor(v, requires_grad=True) for v in values]
+    our_opt, torch_opt = ours(our_params, **kwargs), theirs(torch_params, **kwargs)
+    for step in range(4):
+        grads = [rng.standard_normal(s) for s in shapes]
+        for p, q, g in zip(our_params, torch_params, grads):
+            p.grad = sc.tensor(g)
+            q.grad = torch.tensor(g)
+        our_opt.step()
+        torch_opt.step()
+        for p, q in zip(our_params, torch_params):
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-12)
