@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11 and the package registries):
 #   make demo   - set up .venv and run `scratchcnn train` (digits_cnn on the bundled digits)
-#   make test   - set up .venv and the test data, then run the whole suite
+#   make test   - set up .venv, the test data and a browser, then run the whole suite
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 FASHION_MNIST = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test test-data bench clean
+.PHONY: setup demo test test-data test-browser bench clean
 
 # pip, not uv/poetry: torch==2.13.0 then resolves to the CPU build (see README).
 $(BIN)/.installed: pyproject.toml
@@ -31,11 +31,22 @@ test-data:
 		echo "warning: could not install dataset-fashion-mnist"; \
 	fi
 
-test: setup test-data
+# Debian's chromium and chromium-driver, for the visualizer's browser tests
+# (tests/test_viz_browser.py). Without them those tests skip (and fail under CI=true).
+test-browser:
+	@if { ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; } && \
+			command -v apt-get >/dev/null 2>&1; then \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
+		echo "warning: could not install chromium and chromium-driver"; \
+	fi
+
+test: setup test-data test-browser
 	$(BIN)/python -m pytest
 
+# The suite of issue #5 (benchmarks/README.md); results go in BENCHMARKS.md.
 bench: setup
-	$(BIN)/python benchmarks/conv_vs_torch.py
+	$(BIN)/python benchmarks/suite.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis src/*.egg-info

@@ -8,9 +8,9 @@
 One step is what ``scratchcnn.train.fit`` does per batch: ``optimizer.zero_grad()``,
 ``loss = F.cross_entropy(model(x), y)``, ``loss.backward()``, ``optimizer.step()``,
 on a fixed random float32 batch (seeded). Thread counts are set with threadpoolctl
-(``threadpool_limits``) in this process, one after the other. The table gives the
-minimum (the least disturbed sample: the machine is shared) and the median over
-``--reps`` timed steps after ``--warmup`` untimed ones.
+(``threadpool_limits``) and ``sc.set_num_threads`` in this process, one after the
+other. The table gives the minimum (the least disturbed sample: the machine is shared)
+and the median over ``--reps`` timed steps after ``--warmup`` untimed ones.
 
 ``--ops`` wraps every ``*_forward`` / ``*_backward`` function of ``scratchcnn.ops`` (and
 the conv helpers ``im2col`` / ``scatter_windows``) with a timer and prints the mean ms per
@@ -40,6 +40,18 @@ def import_scratchcnn(src=REPO / "src"):
     import scratchcnn
 
     return scratchcnn
+
+
+def limit_threads(threads):
+    """BLAS threads via threadpoolctl (restored on exit), and scratchcnn's own threaded
+    passes via ``sc.set_num_threads`` where the imported version has it (they would
+    otherwise keep the count they first saw)."""
+    import scratchcnn as sc
+
+    limits = threadpool_limits(threads)
+    if hasattr(sc, "set_num_threads"):
+        sc.set_num_threads(threads)
+    return limits
 
 
 def make_step(model_name, batch, seed):
@@ -148,13 +160,13 @@ def main(argv=None):
     print(f"scratchcnn from {Path(sc.__file__).parent.parent}")
     print(f"{'threads':>7} {'min ms':>9} {'median ms':>10} {'reps':>5}")
     for threads in args.threads:
-        with threadpool_limits(threads):
+        with limit_threads(threads):
             step = make_step(args.model, args.batch, args.seed)
             times = time_steps(step, args.reps, args.warmup)
         print(f"{threads:>7} {1e3 * min(times):>9.1f} {1e3 * statistics.median(times):>10.1f} "
               f"{len(times):>5}", flush=True)
     if args.ops:
-        with threadpool_limits(args.threads[0]):
+        with limit_threads(args.threads[0]):
             total, per_op = op_breakdown(make_step(args.model, args.batch, args.seed),
                                          args.reps, args.warmup)
         print(f"\nper op, mean ms per step ({args.threads[0]} thread(s); total {total:.1f} ms "

@@ -151,6 +151,49 @@ def cmd_predict(args):
     return 0
 
 
+def cmd_benchmark(args):
+    import importlib.util
+    import json
+
+    from . import benchmark
+
+    has_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
+    baselines = args.baselines or not has_torch
+    only = args.only + ["baseline"] if args.only and baselines else args.only
+    settings = benchmark.Settings(
+        size=args.size, threads=tuple(args.threads), rounds=args.rounds, reps=args.reps,
+        only=only, torch=has_torch, baselines=baselines)
+    if not has_torch and not args.no_torch:
+        print("PyTorch is not installed (pip install 'scratchcnn[torch]' adds the comparison "
+              "with it): comparing with naive loops and np.einsum instead.", file=sys.stderr)
+    result = benchmark.run(settings, command=" ".join(["scratchcnn"] + sys.argv[1:]))
+    sys.stdout.write(benchmark.render(result))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=2)
+            handle.write("\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_visualize(args):
+    from .viz.server import is_loopback, make_server, serve
+
+    if not is_loopback(args.host):
+        print(f"scratchcnn visualize: warning: {args.host} is not a loopback address: anyone "
+              "who can reach this machine can use the visualizer (it has no authentication)",
+              file=sys.stderr)
+    server = make_server(args.host, args.port, checkpoint=args.checkpoint,
+                         workdir=args.workdir, verbose=args.verbose)
+    print(f"Serving the scratchcnn visualizer at {server.url} (Ctrl+C to stop)", flush=True)
+    if args.open:
+        import webbrowser
+        webbrowser.open(server.url)
+    serve(server)
+    print("stopped", flush=True)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="scratchcnn", description="Convolutional neural networks from scratch on NumPy.")
@@ -234,6 +277,52 @@ def build_parser():
     p.add_argument("--invert", action="store_true",
                    help="invert gray levels (dark ink on light paper -> the digits' light on dark)")
     p.set_defaults(handler=cmd_predict)
+
+    p = commands.add_parser(
+        "benchmark", help="time the engine (conv, pooling, training steps) against PyTorch",
+        description="A short benchmark (small batches, about a minute): conv2d forward and "
+                    "forward + backward of AlexNet's conv1-conv3 and the MNIST CNN's convs, "
+                    "max pooling, training steps of mnist_cnn and AlexNet-200, each in child "
+                    "processes of its own per library and thread count. With PyTorch "
+                    "installed it prints the scratchcnn/torch ratios; without it (or with "
+                    "--no-torch) the speed-up over naive loops and np.einsum. The full "
+                    "version is benchmarks/suite.py in the repository.")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], metavar="N",
+                   help="BLAS thread counts to run, each separately (default: 1 2)")
+    p.add_argument("--only", nargs="+", metavar="CASE",
+                   help="only these cases: names (conv_fb/alexnet_conv2), globs (conv_fb/*), "
+                        "kinds (step) or layers (mnist_conv2)")
+    p.add_argument("--no-torch", action="store_true", help="do not compare with PyTorch")
+    p.add_argument("--baselines", action="store_true",
+                   help="also compare with naive loops and np.einsum when PyTorch is there")
+    p.add_argument("--rounds", type=int, default=1, help="alternating child processes per "
+                   "library and thread count (default 1)")
+    p.add_argument("--reps", type=int, default=3, help="timed calls per case per child "
+                   "(default 3)")
+    p.add_argument("--json", metavar="PATH", help="also write every number as JSON")
+    p.add_argument("--size", choices=("quick", "tiny"), default="quick", help=argparse.SUPPRESS)
+    p.set_defaults(handler=cmd_benchmark)
+
+    p = commands.add_parser(
+        "visualize", help="interactive explorers of convolution, pooling, shapes and a "
+                          "trained network, in the browser",
+        description="Start a local web server with the visualizer: convolution and pooling "
+                    "explorers, a shape calculator, the network explorer (draw a digit, see "
+                    "every feature map) and the worked example. Without --checkpoint the "
+                    "default digits model is trained on first use (a few seconds) and cached "
+                    "in --workdir.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free "
+                                                          "one)")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="a checkpoint written by `scratchcnn train` for the network explorer")
+    p.add_argument("--workdir", metavar="DIR",
+                   help="where the default model is trained and cached "
+                        "(default ~/.cache/scratchcnn/visualize)")
+    p.add_argument("--open", action="store_true", help="open the page in a web browser")
+    p.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    p.set_defaults(handler=cmd_visualize)
     return parser
 
 

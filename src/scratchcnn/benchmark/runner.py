@@ -1,0 +1,164 @@
+"""The parent process: start the children, alternate the libraries, collect medians.
+
+Timing NumPy and PyTorch in one process distorts both (each keeps BLAS/OpenMP worker
+threads spinning after a parallel call, which then take the other's cores), so every
+library runs in child processes of its own (:mod:`.child`). Per thread count:
+
+1. ``rounds`` rounds; in each, a scratchcnn child (scratchcnn's cases and NumPy's
+   GEMMs) and a torch child, in alternating order (odd rounds scratchcnn first, even
+   rounds torch first), so that a slow phase of the machine hits both. Each child runs
+   every selected case: ``warmup`` untimed calls, then ``reps`` timed ones.
+2. For each ``memory/...`` case, one fresh child per library (peak memory must not
+   include what earlier cases left behind).
+3. With baselines, one child running the naive and einsum convolutions (slow, so
+   ``baseline_reps`` calls and no warm-up).
+
+A case's time is the median over all timed calls of all rounds (``rounds x reps``
+samples); ratios are scratchcnn median / torch median (> 1: scratchcnn is slower).
+Before each child the share of CPU time other processes used is sampled
+(``/proc/stat``) and kept, and a warning is printed if the machine is busy.
+
+Environment of a child: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and
+``MKL_NUM_THREADS`` set to the thread count; ``PYTHONPATH`` starting with the folder of
+the scratchcnn that runs the parent; and in torch children
+``SCRATCHCNN_KEEP_FREED_MEMORY=0``, so that PyTorch runs with glibc's default malloc
+as in a program that does not import scratchcnn (the children import it for the
+model conversion). The JSON keeps each child's settings under ``raw.<threads>.children``.
+"""
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..errors import ScratchCNNError
+from ..runtime import BLAS_TIMEOUT
+from ..runtime import ENV_VAR as KEEP_FREED_MEMORY_ENV
+from . import machine
+from .cases import cases as all_cases
+from .cases import select, unknown_patterns
+from .child import RESULT_PREFIX
+from .results import summarize
+
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# size: (rounds, reps, baseline_reps, seconds of CPU sampling before each child)
+DEFAULTS = {"full": (3, 3, 2, 0.3), "quick": (2, 2, 1, 0.3), "tiny": (1, 1, 1, 0.0)}
+
+
+class BenchmarkError(ScratchCNNError, RuntimeError):
+    """A benchmark child failed, or the settings are invalid."""
+
+
+@dataclass
+class Settings:
+    size: str = "full"
+    threads: tuple = (1, 2)
+    rounds: Optional[int] = None        # None: the size's default (see DEFAULTS)
+    reps: Optional[int] = None
+    baseline_reps: Optional[int] = None
+    warmup: int = 1
+    seed: int = 0
+    only: Optional[list] = None
+    torch: bool = True
+    baselines: bool = True
+    busy_probe_s: Optional[float] = None
+
+    def resolved(self):
+        """A copy with the size's defaults filled in; raises BenchmarkError if invalid."""
+        rounds, reps, baseline_reps, probe = DEFAULTS[self.size]
+        out = Settings(**{**asdict(self), "threads": tuple(self.threads)})
+        out.rounds = rounds if self.rounds is None else self.rounds
+        out.reps = reps if self.reps is None else self.reps
+        out.baseline_reps = baseline_reps if self.baseline_reps is None else self.baseline_reps
+        out.busy_probe_s = probe if self.busy_probe_s is None else self.busy_probe_s
+        if not out.threads or min(out.threads) < 1:
+            raise BenchmarkError("thread counts must be >= 1")
+        if min(out.rounds, out.reps, out.baseline_reps) < 1 or out.warmup < 0:
+            raise BenchmarkError("rounds and reps must be >= 1, warmup >= 0")
+        unknown = unknown_patterns(all_cases(out.size), out.only)
+        if unknown:
+            names = ", ".join(c.name for c in all_cases(out.size))
+            raise BenchmarkError(f"no case matches {', '.join(map(repr, unknown))}; cases: "
+                                 f"{names}")
+        return out
+
+
+def _child_env(group, threads):
+    """The environment of a child: thread counts, this scratchcnn on the path, and for
+    torch children glibc's malloc left at its defaults, as in a plain PyTorch program
+    (importing scratchcnn would otherwise make malloc keep freed memory, see
+    ``scratchcnn/runtime.py``, which changes PyTorch's speed and memory too)."""
+    import scratchcnn
+
+    env = dict(os.environ, **{var: str(threads) for var in THREAD_ENV})
+    if group == "torch":
+        env[KEEP_FREED_MEMORY_ENV] = "0"
+    package_root = str(Path(scratchcnn.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    return env
+
+
+def spawn(group, threads, case_names, settings, reps, warmup):
+    """Run one child; its parsed JSON result."""
+    config = {"group": group, "threads": threads, "size": settings.size, "cases": case_names,
+              "reps": reps, "warmup": warmup, "seed": settings.seed}
+    cmd = [sys.executable, "-m", "scratchcnn.benchmark.child", json.dumps(config)]
+    env = _child_env(group, threads)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if proc.returncode != 0 or not lines:
+        raise BenchmarkError(f"the {group} child (threads={threads}) failed with exit code "
+                             f"{proc.returncode}:\n{proc.stderr.strip()[-3000:]}")
+    out = json.loads(lines[-1][len(RESULT_PREFIX):])
+    recorded = THREAD_ENV + (KEEP_FREED_MEMORY_ENV, BLAS_TIMEOUT[0])
+    out["env"] = {k: env[k] for k in recorded if k in env}
+    return out
+
+
+def run(settings, progress=sys.stderr, command=None):
+    """Run the benchmark; the result dict (see :func:`.results.summarize`). ``command``:
+    how it was started, for the record (default: this process's arguments)."""
+    s = settings.resolved()
+    chosen = select(all_cases(s.size), s.only)
+    timed = [c for c in chosen if c.kind not in ("memory", "baseline")]
+    baseline = [c for c in chosen if c.kind == "baseline"] if s.baselines else []
+    memory = [c for c in chosen if c.kind == "memory"]
+    groups = ["scratchcnn"] + (["torch"] if s.torch else [])
+    info = machine.machine_info(torch=s.torch)
+    info["cpu_busy_at_start"] = machine.cpu_busy(1.0) if s.busy_probe_s else None
+    if (info["cpu_busy_at_start"] or 0) > 0.1:
+        print(f"WARNING: the machine is busy ({info['cpu_busy_at_start']:.0%} of the CPU time "
+              "over the last second went to other processes): timings will be disturbed, most "
+              "of all with as many threads as cores.", file=progress)
+    raw = {}
+
+    def child(group, threads, names, reps, warmup, label):
+        busy = machine.cpu_busy(s.busy_probe_s) if s.busy_probe_s else None
+        start = time.perf_counter()
+        out = spawn(group, threads, names, s, reps, warmup)
+        wall = time.perf_counter() - start
+        note = "" if busy is None else f"  (CPU busy before: {busy:.0%})"
+        print(f"  threads={threads} {label:<14} {group:<10} {wall:6.1f} s{note}", file=progress,
+              flush=True)
+        out["child"] = {"group": group, "label": label, "wall_s": round(wall, 2),
+                        "cpu_busy_before": busy, "env": out.pop("env")}
+        raw.setdefault(str(threads), []).append(out)
+
+    for threads in s.threads:
+        names = [c.name for c in timed + baseline]
+        for r in range(s.rounds):
+            for group in (groups if r % 2 == 0 else groups[::-1]):
+                child(group, threads, names, s.reps, s.warmup, f"round {r + 1}/{s.rounds}")
+        for case in memory:
+            for group in groups:
+                child(group, threads, [case.name], 1, 0, case.name)
+        if baseline:
+            child("baselines", threads, [c.name for c in baseline], s.baseline_reps, 0,
+                  "baselines")
+    info["loadavg_at_end"] = machine.load_average()
+    return summarize(chosen, s, info, raw, command or shlex.join(sys.argv))
