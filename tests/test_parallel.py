@@ -136,3 +136,26 @@ def test_chunked_optimizers_follow_torch(split_everything, ours, theirs, kwargs)
         torch_opt.step()
         for p, q in zip(our_params, torch_params):
             np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _split_sum_in_child(queue):
+    out = np.zeros(6)
+
+    def add_one(block):
+        out[block] += 1
+    parallel.for_blocks(add_one, 6, 6)
+    queue.put(float(out.sum()))
+
+
+def test_a_forked_child_gets_threads_of_its_own(split_everything):
+    """The parent's worker threads do not exist in a fork; the child must not wait on them."""
+    import multiprocessing
+
+    parallel.for_blocks(lambda block: None, 6, 6)              # the parent's pool exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_split_sum_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == 6.0

@@ -20,13 +20,15 @@ would cost more than it saves.
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 MIN_ELEMENTS = 1 << 18    # below ~1 MB of float32 one thread is faster
 
 _threads = None           # None: not set yet, ask BLAS the first time
 _executor = None
-_executor_workers = 0
+_executor_key = None      # (workers, pid) it was made for: a forked child needs its own
+_executor_lock = threading.Lock()
 
 
 def set_threads(n):
@@ -48,13 +50,14 @@ def threads():
 
 
 def _pool(workers):
-    global _executor, _executor_workers
-    if _executor is None or _executor_workers < workers:
-        if _executor is not None:
-            _executor.shutdown(wait=False)
-        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scratchcnn")
-        _executor_workers = workers
-    return _executor
+    global _executor, _executor_key
+    with _executor_lock:
+        if _executor_key is None or _executor_key[0] < workers or _executor_key[1] != os.getpid():
+            if _executor is not None and _executor_key[1] == os.getpid():
+                _executor.shutdown(wait=False)
+            _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scratchcnn")
+            _executor_key = (workers, os.getpid())
+        return _executor
 
 
 def blocks(length, parts):
