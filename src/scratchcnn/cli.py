@@ -185,11 +185,15 @@ def cmd_visualize(args):
               file=sys.stderr)
     server = make_server(args.host, args.port, checkpoint=args.checkpoint,
                          workdir=args.workdir, verbose=args.verbose)
-    print(f"Serving the scratchcnn visualizer at {server.url} (Ctrl+C to stop)", flush=True)
-    if args.open:
-        import webbrowser
-        webbrowser.open(server.url)
-    serve(server)
+    try:
+        print(f"Serving the scratchcnn visualizer at {server.url} (Ctrl+C to stop)",
+              flush=True)
+        if args.open:
+            import webbrowser
+            webbrowser.open(server.url)
+        serve(server)
+    except KeyboardInterrupt:   # Ctrl+C before serving started
+        server.server_close()
     print("stopped", flush=True)
     return 0
 

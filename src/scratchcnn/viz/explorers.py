@@ -1,0 +1,256 @@
+"""The convolution and pooling explorers: one small 2-D example, every position spelled out.
+
+Everything is computed by the library: the output by ``nn.functional.conv2d`` /
+``max_pool2d`` / ``avg_pool2d``, the padded input by ``ops.conv.pad_spatial``, the
+window of every output position by ``ops.conv.windows`` (applied to an array of cell
+indices, so the coordinates are exactly the ones the convolution reads), the winner of
+each max-pooling window by ``ops.pool.max_pool2d_forward``, and the output size by
+``shapes.conv_output_size``. The page only looks values up in what is returned here.
+
+>>> result = conv_explorer({"input": [[1, 6, 2], [5, 3, 1], [0, 2, 4]],
+...                         "kernel": [[1, 2], [-1, 0]]})
+>>> result["caption"]
+'Input (3, 3) · After padding (3, 3) · Output (2, 2)'
+>>> result["equations"][0][0]
+'1*1 + 6*2 + 5*(-1) + 3*0 = 8'
+>>> pool_explorer({"input": [[1, 6], [5, 3]], "kind": "max", "window": 2})["equations"][0][0]
+'max(1, 6, 5, 3) = 6'
+"""
+
+import numpy as np
+
+from ..errors import ScratchCNNError
+from ..nn import functional as F
+from ..ops.conv import pad_spatial, windows
+from ..ops.pool import max_pool2d_forward
+from ..shapes import conv_output_size
+from ..summary import _formula as summary_formula
+from ..tensor import Tensor
+from . import validation as v
+
+# Sizes the explorers accept (the page reads them from /api/info).
+LIMITS = {"input": 16, "kernel": 7, "padding": 3, "stride": 4, "dilation": 3, "window": 7,
+          "pool_stride": 7, "decimals": 8}
+
+DEFAULT_INPUT = [
+    [1, 6, 2, 0, 3, 1, 2],
+    [5, 3, 1, 4, 0, 2, 1],
+    [0, 2, 4, 1, 5, 3, 0],
+    [3, 1, 0, 2, 1, 4, 2],
+    [2, 5, 3, 1, 0, 1, 3],
+    [1, 0, 2, 3, 4, 2, 1],
+    [4, 2, 1, 0, 2, 5, 3],
+]
+DEFAULT_KERNEL = [[1, 2, 0], [-1, 0, 1], [0, 1, -1]]
+DEFAULT_CONV = {"input": DEFAULT_INPUT, "kernel": DEFAULT_KERNEL, "padding": 1, "stride": 1,
+                "dilation": 1, "bias": 0}
+DEFAULT_POOL = {"input": DEFAULT_INPUT, "kind": "max", "window": 2, "stride": 2, "padding": 0}
+
+
+class Formatter:
+    """Numbers as the equations write them: rounded to ``decimals`` places, without
+    trailing zeros (``9``, ``-0.5``, ``1.8333``).
+
+    >>> Formatter(4).num(8.999999999999998), Formatter(4).num(-0.5), Formatter(2).num(1e-9)
+    ('9', '-0.5', '0')
+    """
+
+    def __init__(self, decimals=4):
+        self.decimals = decimals
+
+    def num(self, value):
+        text = f"{float(value):.{self.decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+
+
+def json_matrix(array):
+    """A nested list with non-finite entries (max pooling's -inf padding) as None."""
+    out = np.asarray(array, dtype=object)
+    out[~np.isfinite(np.asarray(array, dtype=np.float64))] = None
+    return out.tolist()
+
+
+def window_coordinates(padded_shape, kernel, stride, dilation):
+    """Per output row i the padded-input rows of its window, per output column j the
+    columns: ``rows[i][u]``, ``cols[j][v]``; read off ``ops.conv.windows`` applied to an
+    array of cell numbers, so they are exactly the cells the convolution reads."""
+    hp, wp = padded_shape
+    cells = np.arange(hp * wp).reshape(1, 1, hp, wp)
+    view = windows(cells, kernel, stride, dilation)[0, 0]     # (OH, OW, kh, kw) cell numbers
+    return view[:, 0, :, 0] // wp, view[0, :, 0, :] % wp
+
+
+def last_window_covering(coordinates, size):
+    """For each of ``size`` padded rows (or columns): the last output index whose window
+    covers it, or -1 when no window does."""
+    owner = np.full(size, -1)
+    index = np.broadcast_to(np.arange(len(coordinates))[:, None], coordinates.shape)
+    np.maximum.at(owner, coordinates.ravel(), index.ravel())
+    return owner
+
+
+def _uncovered_warning(row_owner, col_owner, padding, shape, stride, dilation):
+    """A warning naming the input rows and columns that no window reaches, or None."""
+    h, w = shape
+    rows = [int(r) for r in np.flatnonzero(row_owner[padding:padding + h] < 0)]
+    cols = [int(c) for c in np.flatnonzero(col_owner[padding:padding + w] < 0)]
+    if not rows and not cols:
+        return None, rows, cols
+    named = []
+    for what, items in (("row", rows), ("column", cols)):
+        if items:
+            named.append(f"{what}{'s' if len(items) > 1 else ''} "
+                         f"{', '.join(map(str, items))}")
+    how = f"stride {stride}" + (f" and dilation {dilation}" if dilation > 1 else "")
+    return (f"With {how} the kernel never covers input {' and '.join(named)} (counted from 0): "
+            "they do not affect the output."), rows, cols
+
+
+def factor(fmt, value):
+    """A number as a factor in a product: negative ones in parentheses, ``5*(-1)``."""
+    text = fmt.num(value)
+    return f"({text})" if value < 0 else text
+
+
+def _caption(shape, padded, out):
+    caption = f"Input ({shape[0]}, {shape[1]}) · After padding ({padded[0]}, {padded[1]})"
+    return caption + (f" · Output ({out[0]}, {out[1]})" if out else "")
+
+
+def _formula(shape, out, kernel, stride, padding, dilation):
+    """The output-size arithmetic as ``scratchcnn summary --formulas`` prints it."""
+    args = (kernel, (stride, stride), (padding, padding), (dilation, dilation))
+    lines = ["out = (in - k_eff + 2p) / s + 1, rounded down; k_eff = d(k - 1) + 1"]
+    if dilation > 1:
+        effs = sorted({f"{dilation}*({k} - 1) + 1 = {dilation * (k - 1) + 1}" for k in kernel})
+        lines.append("k_eff = " + "; ".join(effs))
+    if out is not None:
+        lines.append(summary_formula(shape, out, args))
+    return lines
+
+
+def _parse_common(body, allowed, defaults):
+    v.require_object(body, allowed)
+    image = v.matrix(body, "input", LIMITS["input"], default=defaults["input"])
+    padding = v.integer(body, "padding", 0, LIMITS["padding"], default=0)
+    decimals = v.integer(body, "decimals", 0, LIMITS["decimals"], default=4)
+    return image, padding, Formatter(decimals)
+
+
+def conv_explorer(body):
+    """``{"input", "kernel", "padding", "stride", "dilation", "bias", "decimals"}`` ->
+    the padded input, the output, and for every output position its window and dot product.
+    A kernel larger than the padded input gives ``valid: false`` and the library's reason."""
+    allowed = ("input", "kernel", "padding", "stride", "dilation", "bias", "decimals")
+    image, padding, fmt = _parse_common(body, allowed, DEFAULT_CONV)
+    kernel = v.matrix(body, "kernel", LIMITS["kernel"], default=DEFAULT_KERNEL)
+    stride = v.integer(body, "stride", 1, LIMITS["stride"], default=1)
+    dilation = v.integer(body, "dilation", 1, LIMITS["dilation"], default=1)
+    bias = v.number(body, "bias", default=0.0)
+
+    x = image[None, None]
+    padded = pad_spatial(x, (padding, padding))[0, 0]
+    result = {
+        "valid": True, "input": image.tolist(), "padded": padded.tolist(),
+        "kernel": kernel.tolist(), "padding": padding, "stride": stride,
+        "dilation": dilation, "bias": bias,
+        "sizes": {"input": list(image.shape), "padded": list(padded.shape),
+                  "kernel": list(kernel.shape),
+                  "kernel_extent": [dilation * (k - 1) + 1 for k in kernel.shape]},
+    }
+    try:
+        out_size = conv_output_size(tuple(image.shape), tuple(kernel.shape), (stride, stride),
+                                    padding, dilation)
+    except ScratchCNNError as error:
+        return dict(result, valid=False, problem=str(error), caption=_caption(
+            image.shape, padded.shape, None), formula=_formula(
+            image.shape, None, kernel.shape, stride, padding, dilation))
+
+    output = F.conv2d(Tensor(x), Tensor(kernel[None, None]), Tensor(np.array([bias])),
+                      stride=stride, padding=padding, dilation=dilation).numpy()[0, 0]
+    view = windows(pad_spatial(x, (padding, padding)), kernel.shape, (stride, stride),
+                   (dilation, dilation))[0, 0]                      # (OH, OW, kh, kw)
+    products = view * kernel
+    rows, cols = window_coordinates(padded.shape, kernel.shape, (stride, stride),
+                                    (dilation, dilation))
+    row_owner = last_window_covering(rows, padded.shape[0])
+    col_owner = last_window_covering(cols, padded.shape[1])
+    warning, uncovered_rows, uncovered_cols = _uncovered_warning(
+        row_owner, col_owner, padding, image.shape, stride, dilation)
+    bias_text = f" + {factor(fmt, bias)}" if bias else ""
+    equations = [[" + ".join(f"{factor(fmt, a)}*{factor(fmt, b)}"
+                             for a, b in zip(view[i, j].ravel(), kernel.ravel()))
+                  + f"{bias_text} = {fmt.num(output[i, j])}"
+                  for j in range(out_size[1])] for i in range(out_size[0])]
+    return dict(
+        result, output=output.tolist(), caption=_caption(image.shape, padded.shape, out_size),
+        formula=_formula(image.shape, out_size, kernel.shape, stride, padding, dilation),
+        window_rows=rows.tolist(), window_cols=cols.tolist(),
+        cell_rows=row_owner.tolist(), cell_cols=col_owner.tolist(),
+        products=products.tolist(), sums=(products.sum(axis=(2, 3)) + bias).tolist(),
+        equations=equations, warning=warning, uncovered={"rows": uncovered_rows,
+                                                         "cols": uncovered_cols},
+        sizes=dict(result["sizes"], output=list(out_size)))
+
+
+def pool_explorer(body):
+    """``{"input", "kind": "max" | "avg", "window", "stride", "padding", "decimals"}`` ->
+    the output, every window, and (max) which input won it. Settings the library refuses
+    (padding over half the window, a window larger than the padded input) give
+    ``valid: false`` and the library's reason."""
+    allowed = ("input", "kind", "window", "stride", "padding", "decimals")
+    image, padding, fmt = _parse_common(body, allowed, DEFAULT_POOL)
+    kind = v.choice(body, "kind", ("max", "avg"), default="max")
+    window = v.integer(body, "window", 1, LIMITS["window"], default=2)
+    stride = v.integer(body, "stride", 1, LIMITS["pool_stride"], default=window)
+
+    x = image[None, None]
+    fill = -np.inf if kind == "max" else 0.0
+    padded = pad_spatial(x, (padding, padding), value=fill)[0, 0]
+    result = {"valid": True, "kind": kind, "input": image.tolist(), "padded": json_matrix(padded),
+              "window": window, "stride": stride, "padding": padding,
+              "sizes": {"input": list(image.shape), "padded": list(padded.shape),
+                        "kernel": [window, window]}}
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    try:
+        output = pool(Tensor(x), window, stride=stride, padding=padding).numpy()[0, 0]
+    except ScratchCNNError as error:
+        return dict(result, valid=False, problem=str(error),
+                    caption=_caption(image.shape, padded.shape, None),
+                    formula=_formula(image.shape, None, (window, window), stride, padding, 1))
+    out_size = output.shape
+    view = windows(padded[None, None], (window, window), (stride, stride), (1, 1))[0, 0]
+    rows, cols = window_coordinates(padded.shape, (window, window), (stride, stride), (1, 1))
+    row_owner = last_window_covering(rows, padded.shape[0])
+    col_owner = last_window_covering(cols, padded.shape[1])
+    warning, uncovered_rows, uncovered_cols = _uncovered_warning(
+        row_owner, col_owner, padding, image.shape, stride, 1)
+    if kind == "max":
+        # The library's own choice of maximum (the first one in row-major window order on
+        # ties), which is where max pooling's backward pass sends the gradient.
+        _, cache = max_pool2d_forward(x, (window, window), (stride, stride),
+                                      (padding, padding), (1, 1))
+        offset = cache[1][0, 0].astype(np.int64)
+        winner_rows = rows[np.arange(out_size[0])[:, None], offset // window]
+        winner_cols = cols[np.arange(out_size[1])[None, :], offset % window]
+        winners = np.stack([winner_rows, winner_cols], axis=-1)
+        def shown(value):
+            return fmt.num(value) if np.isfinite(value) else "-inf"
+        equations = [[f"max({', '.join(shown(a) for a in view[i, j].ravel())}) = "
+                      f"{fmt.num(output[i, j])}" for j in range(out_size[1])]
+                     for i in range(out_size[0])]
+    else:
+        winners = None
+        equations = [[f"({' + '.join(fmt.num(a) for a in view[i, j].ravel())}) / "
+                      f"{window * window} = {fmt.num(output[i, j])}"
+                      for j in range(out_size[1])] for i in range(out_size[0])]
+    return dict(
+        result, output=output.tolist(), caption=_caption(image.shape, padded.shape, out_size),
+        formula=_formula(image.shape, out_size, (window, window), stride, padding, 1),
+        window_rows=rows.tolist(), window_cols=cols.tolist(),
+        cell_rows=row_owner.tolist(), cell_cols=col_owner.tolist(),
+        winners=None if winners is None else winners.tolist(), equations=equations,
+        warning=warning, uncovered={"rows": uncovered_rows, "cols": uncovered_cols},
+        sizes=dict(result["sizes"], output=list(out_size)))

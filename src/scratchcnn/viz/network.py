@@ -1,0 +1,396 @@
+"""The network explorer's model: a trained checkpoint, its test images, every layer's output,
+and how one chosen value of a feature map was computed.
+
+Without a checkpoint the default digits model is trained on first use, in a background
+thread, exactly as ``scratchcnn train`` does it (``workflow.train``, fewer epochs), and
+cached in ``workdir`` so that later runs start at once. The forward pass records each
+leaf layer's input and output with forward hooks; an inspected value is recomputed from
+the layer's own weights and the window of its input that ``ops.conv.windows`` reads.
+"""
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+
+import numpy as np
+
+from .. import workflow
+from ..autograd import no_grad
+from ..errors import ScratchCNNError
+from ..nn import functional as F
+from ..nn import AvgPool2d, Conv2d, LeakyReLU, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
+from ..ops.conv import pad_spatial, windows
+from ..ops.pool import max_pool2d_forward
+from ..tensor import Tensor
+from . import validation as v
+from .explorers import Formatter, factor, json_matrix, window_coordinates
+
+DEFAULT_TRAINING = {"data": "digits", "epochs": 10}
+CACHED_NAME = "digits_cnn.npz"
+MAX_DRAWING = 64          # the drawing grid is at most 64 x 64
+MAX_EXAMPLES = 100
+# Data sets whose test split is read from its usual place without options and fits in
+# memory (an image folder needs its path; Tiny ImageNet would take gigabytes).
+EXAMPLE_DATA = ("digits", "mnist", "fashion-mnist", "cifar10")
+_ACTIVATIONS = {ReLU: "max(0, x)", LeakyReLU: "x if x > 0 else slope*x", Tanh: "tanh(x)",
+                Sigmoid: "1 / (1 + e^-x)"}
+
+
+def default_workdir():
+    """Where the default model is trained and cached: ``~/.cache/scratchcnn/visualize``
+    (``$SCRATCHCNN_DATA/visualize`` when that is set)."""
+    from ..data import cache_dir
+    return cache_dir("visualize")
+
+
+def _inspect_kind(module):
+    """What ``inspect`` can say about a layer's values: conv, pool, activation, linear."""
+    if isinstance(module, Conv2d):
+        return "conv"
+    if isinstance(module, (MaxPool2d, AvgPool2d)):
+        return "pool"
+    if type(module) in _ACTIVATIONS:
+        return "activation"
+    if isinstance(module, Linear):
+        return "linear"
+    return None
+
+
+def prepare_drawing(pixels, input_size, center=True):
+    """A drawing (H x W ink values in [0, 1]) as a model input (C, H, W) in [0, 1].
+
+    Like the digits' own preprocessing: the ink's bounding box, padded to a centred square
+    that it fills along its longer side, averaged down to the model's size
+    (``adaptive_avg_pool2d``), scaled so that its darkest pixel is 1.
+    """
+    channels, height, width = input_size
+    ink = pixels > 0.05
+    if not ink.any():
+        raise v.ValidationError("the drawing is empty: draw a digit first", "image")
+    if center:
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        crop = pixels[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        side = max(crop.shape)          # the digits fill their box along the longer side
+        square = np.zeros((side, side))
+        top, left = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+        square[top:top + crop.shape[0], left:left + crop.shape[1]] = crop
+        pixels = square
+    small = F.adaptive_avg_pool2d(Tensor(pixels[None, None].astype(np.float32)),
+                                  (height, width)).numpy()[0, 0]
+    small = small / max(float(small.max()), 1e-6)
+    return np.repeat(small[None], channels, axis=0).astype(np.float32)
+
+
+class NetworkService:
+    """The model behind the network explorer; safe to use from several threads."""
+
+    def __init__(self, checkpoint=None, workdir=None, training=None):
+        self.workdir = os.path.abspath(workdir or default_workdir())
+        self.training = dict(DEFAULT_TRAINING, **(training or {}))
+        self._state_lock = threading.Lock()
+        self._run_lock = threading.Lock()      # one forward pass with hooks at a time
+        self._thread = None
+        self._model = self._checkpoint = self._path = None
+        self._state, self._message, self._progress = "idle", "", None
+        self._examples = None
+        if checkpoint is not None:
+            # A named checkpoint must load: errors reach the command line.
+            self._use(os.fspath(checkpoint))
+            self._message = f"loaded {self._path}"
+        elif os.path.exists(self.cached_path):
+            try:
+                self._use(self.cached_path)
+                self._message = f"loaded the model trained earlier ({self._path})"
+            except (ScratchCNNError, OSError) as error:
+                self._message = f"the cached model could not be read ({error}); it will be "\
+                                "trained again"
+
+    @property
+    def cached_path(self):
+        return os.path.join(self.workdir, CACHED_NAME)
+
+    # ------------------------------------------------------------------ state
+    def _use(self, path):
+        model, checkpoint = workflow.load_model(path)
+        size = checkpoint.get("input_size")
+        if not isinstance(size, list) or len(size) != 3:
+            raise v.ValidationError(f"{path} is not an image classifier checkpoint (its "
+                                    f"input_size is {size!r}, expected [C, H, W])")
+        with self._state_lock:
+            self._model, self._checkpoint, self._path = model, checkpoint, path
+            self._state, self._progress, self._examples = "ready", None, None
+
+    def status(self):
+        """``{"state": "idle" | "training" | "ready" | "error", "message", "progress",
+        "checkpoint"}``, plus the model, data set, classes and input size once ready."""
+        with self._state_lock:
+            return self._status()
+
+    def _status(self):
+        status = {"state": self._state, "message": self._message, "progress": self._progress,
+                  "checkpoint": self._path}
+        if self._checkpoint is not None:
+            status.update(model=self._checkpoint["model_name"],
+                          data=self._checkpoint.get("data"),
+                          classes=[str(c) for c in self._checkpoint["classes"]],
+                          input_size=list(self._checkpoint["input_size"]))
+        return status
+
+    def start(self):
+        """Train the default model in the background unless it is ready or training."""
+        with self._state_lock:
+            if self._state in ("ready", "training"):
+                return self._status()
+            self._state, self._progress = "training", {"epoch": 0,
+                                                       "epochs": self.training["epochs"]}
+            self._message = (f"training digits_cnn on the digits data set "
+                             f"({self.training['epochs']} epochs); the model is cached in "
+                             f"{self.workdir}")
+            self._thread = threading.Thread(target=self._train, name="scratchcnn-train",
+                                            daemon=True)
+            self._thread.start()
+            return self._status()
+
+    def wait(self, timeout=None):
+        """Block until background training has finished (for tests and scripts)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.status()
+
+    def _log(self, line):
+        match = re.match(r"epoch\s+(\d+)/(\d+)", line)
+        with self._state_lock:
+            if match:
+                self._progress = {"epoch": int(match[1]), "epochs": int(match[2])}
+                self._message = line
+
+    def _train(self):
+        run_dir = None
+        try:
+            os.makedirs(self.workdir, exist_ok=True)
+            run_dir = tempfile.mkdtemp(prefix=".training-", dir=self.workdir)
+            _, _, result, _ = workflow.train(out_dir=run_dir, progress=False, plots=False,
+                                             log=self._log, **self.training)
+            os.replace(os.path.join(run_dir, "best.npz"), self.cached_path)
+            self._use(self.cached_path)
+            with self._state_lock:
+                self._message = (f"trained digits_cnn: {100 * result['accuracy']:.1f}% test "
+                                 f"accuracy; cached in {self.cached_path}")
+        except Exception as error:   # reported on the page; the server keeps running
+            with self._state_lock:
+                self._state, self._message = "error", f"training failed: {error}"
+        finally:
+            if run_dir is not None:
+                shutil.rmtree(run_dir, ignore_errors=True)
+
+    def _ready(self):
+        with self._state_lock:
+            if self._state != "ready":
+                detail = self._message or "start it from the page (or POST /api/network/start)"
+                raise v.ValidationError(f"the model is not ready ({self._state}): {detail}",
+                                        status=503)
+            return self._model, self._checkpoint
+
+    # ------------------------------------------------------------------ images
+    def _test_set(self):
+        _, checkpoint = self._ready()
+        data = checkpoint.get("data", "digits")
+        if data not in EXAMPLE_DATA:
+            raise v.ValidationError(f"test images are shown for checkpoints trained on "
+                                    f"{', '.join(EXAMPLE_DATA)}, not {data}: draw instead",
+                                    status=404)
+        with self._state_lock:
+            if self._examples is None:
+                from ..data import load_dataset
+                try:
+                    self._examples = load_dataset(data, split="test")
+                except ScratchCNNError as error:
+                    raise v.ValidationError(f"the test images are not available: {error}",
+                                            status=404) from None
+            return self._examples
+
+    def examples(self, count):
+        """The first ``count`` test images (C, H, W in [0, 1]) with their labels."""
+        test = self._test_set()
+        count = min(count, len(test.labels))
+        return {"total": int(len(test.labels)), "classes": [str(c) for c in test.classes],
+                "images": [{"index": i, "label": int(test.labels[i]),
+                            "class": str(test.classes[test.labels[i]]),
+                            "pixels": test.images[i].tolist()} for i in range(count)]}
+
+    def image_from(self, body):
+        """The (C, H, W) image a request names: ``index`` (a test image) or ``image`` (a
+        drawing, H x W ink in [0, 1], centred unless ``center`` is false)."""
+        _, checkpoint = self._ready()
+        if ("index" in body) == ("image" in body):
+            raise v.ValidationError("give exactly one of index (a test image) and image "
+                                    "(a drawing)", "image")
+        if "index" in body:
+            test = self._test_set()
+            index = v.integer(body, "index", 0, len(test.labels) - 1)
+            image = test.images[index].astype(np.float32)
+            if list(image.shape) != list(checkpoint["input_size"]):
+                raise v.ValidationError(f"test image of shape {image.shape} does not fit the "
+                                        f"model's input {checkpoint['input_size']}", "index")
+            return image
+        pixels = v.matrix(body, "image", MAX_DRAWING, low=0.0, high=1.0)
+        center = v.boolean(body, "center", default=True)
+        return prepare_drawing(pixels, checkpoint["input_size"], center)
+
+    # ------------------------------------------------------------------ forward pass
+    def _forward(self, image):
+        """(probabilities, [(name, module, input, output)]) for one (C, H, W) image."""
+        model, checkpoint = self._ready()
+        batch = workflow.normalize(image[None], checkpoint["preprocessing"])
+        names = {id(m): name for name, m in model.named_modules()}
+        records = []
+
+        def record(module, inputs, output):
+            records.append((names.get(id(module), type(module).__name__), module,
+                            inputs[0].numpy(), output.numpy()))
+
+        with self._run_lock:
+            handles = [m.register_forward_hook(record) for m in model.modules()
+                       if not m._modules]
+            try:
+                with no_grad():
+                    logits = model(Tensor(batch.astype(model.float_dtype())))
+                    probabilities = F.softmax(logits, dim=1).numpy()[0]
+            finally:
+                for handle in handles:
+                    handle.remove()
+        return probabilities, batch[0], records
+
+    def predict(self, body):
+        """The prediction for an image and every layer's output (feature maps)."""
+        v.require_object(body, ("index", "image", "center"))
+        image = self.image_from(body)
+        probabilities, normalized, records = self._forward(image)
+        classes = [str(c) for c in self._checkpoint["classes"]]
+        best = int(np.argmax(probabilities))
+        layers = []
+        for index, (name, module, _, output) in enumerate(records):
+            values = output[0]
+            layers.append({"index": index, "name": name, "type": type(module).__name__,
+                           "description": repr(module), "shape": list(values.shape),
+                           "values": values.tolist(), "min": float(values.min()),
+                           "max": float(values.max()), "inspect": _inspect_kind(module)})
+        return {"image": image.tolist(), "normalized": normalized.tolist(),
+                "classes": classes, "probabilities": probabilities.tolist(),
+                "prediction": {"index": best, "class": classes[best],
+                               "probability": float(probabilities[best])},
+                "layers": layers}
+
+    def inspect(self, body):
+        """How one value of one layer's output was computed: for a convolution the kernel,
+        the input patch under it (from the previous layer's padded output), the dot
+        product and the bias; for pooling the window; for an activation its input."""
+        v.require_object(body, ("index", "image", "center", "layer", "channel", "row", "col",
+                                "decimals"))
+        image = self.image_from(body)
+        _, _, records = self._forward(image)
+        layer = v.integer(body, "layer", 0, len(records) - 1)
+        name, module, x, y = records[layer]
+        kind = _inspect_kind(module)
+        if kind is None:
+            raise v.ValidationError(f"layer {layer} ({type(module).__name__}) cannot be "
+                                    "inspected: choose a convolution, pooling, activation or "
+                                    "linear layer", "layer")
+        channel = v.integer(body, "channel", 0, y.shape[1] - 1)
+        if y.ndim == 4:
+            row = v.integer(body, "row", 0, y.shape[2] - 1)
+            col = v.integer(body, "col", 0, y.shape[3] - 1)
+            at = (0, channel, row, col)
+        else:
+            row = v.integer(body, "row", 0, 0, default=0)
+            col = v.integer(body, "col", 0, 0, default=0)
+            at = (0, channel)
+        fmt = Formatter(v.integer(body, "decimals", 0, 8, default=4))
+        result = {"layer": layer, "name": name, "type": type(module).__name__,
+                  "description": repr(module), "kind": kind, "channel": channel, "row": row,
+                  "col": col, "value": float(y[at]), "input_shape": list(x.shape[1:])}
+        explain = {"conv": _explain_conv, "pool": _explain_pool,
+                   "activation": _explain_activation, "linear": _explain_linear}[kind]
+        result.update(explain(module, x, y, at, fmt))
+        return result
+
+
+def _explain_conv(module, x, y, at, fmt):
+    _, channel, row, col = at
+    padded = pad_spatial(x, module.padding)
+    patch = windows(padded, module.kernel_size, module.stride, module.dilation)[0, :, row, col]
+    kernel = module.weight.data[channel]
+    bias = float(module.bias.data[channel]) if module.bias is not None else 0.0
+    products = patch.astype(np.float64) * kernel
+    per_channel = products.sum(axis=(1, 2))
+    total = float(per_channel.sum() + bias)
+    rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
+                                    module.dilation)
+    ph, pw = module.padding
+    if products.size <= 49:
+        terms = " + ".join(f"{factor(fmt, a)}*{factor(fmt, b)}"
+                           for a, b in zip(patch.ravel(), kernel.ravel()))
+    elif len(per_channel) <= 64:
+        terms = " + ".join(factor(fmt, s) for s in per_channel)
+        terms = f"sum over {len(per_channel)} input channels of their dot products: {terms}"
+    else:
+        terms = f"{products.size} products"
+    equation = f"{terms} + {factor(fmt, bias)} (bias) = {fmt.num(total)}"
+    return {"kernel": kernel.tolist(), "patch": patch.tolist(), "bias": bias,
+            "per_channel": per_channel.tolist(), "sum": total, "equation": equation,
+            "rows": (rows[row] - ph).tolist(), "cols": (cols[col] - pw).tolist(),
+            "padding": list(module.padding), "stride": list(module.stride),
+            "dilation": list(module.dilation)}
+
+
+def _explain_pool(module, x, y, at, fmt):
+    _, channel, row, col = at
+    is_max = isinstance(module, MaxPool2d)
+    dilation = module.dilation if is_max else (1, 1)
+    padded = pad_spatial(x, module.padding, value=-np.inf if is_max else 0.0)
+    patch = windows(padded, module.kernel_size, module.stride, dilation)[0, channel, row, col]
+    rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
+                                    dilation)
+    ph, pw = module.padding
+    result = {"patch": json_matrix(patch),
+              "rows": (rows[row] - ph).tolist(), "cols": (cols[col] - pw).tolist(),
+              "padding": list(module.padding), "stride": list(module.stride)}
+    shown = [fmt.num(a) if np.isfinite(a) else "-inf" for a in patch.ravel()]
+    if is_max:
+        _, cache = max_pool2d_forward(x, module.kernel_size, module.stride, module.padding,
+                                      module.dilation)
+        offset = int(cache[1][0, channel, row, col])
+        kw = module.kernel_size[1]
+        result.update(winner=[offset // kw, offset % kw], sum=float(np.max(patch)),
+                      equation=f"max({', '.join(shown)}) = {fmt.num(y[at])}")
+    else:
+        mean = float(patch.astype(np.float64).mean())
+        result.update(sum=mean, equation=f"({' + '.join(shown)}) / {patch.size} = "
+                                         f"{fmt.num(y[at])}")
+    return result
+
+
+def _explain_activation(module, x, y, at, fmt):
+    value = float(x[at])
+    rule = _ACTIVATIONS[type(module)]
+    name = type(module).__name__
+    return {"input": value, "sum": float(y[at]),
+            "equation": f"{name}(x) = {rule}: {name}({fmt.num(value)}) = {fmt.num(y[at])}"}
+
+
+def _explain_linear(module, x, y, at, fmt):
+    unit = at[1]
+    weights = module.weight.data[unit]
+    inputs = x[0]
+    products = inputs.astype(np.float64) * weights
+    bias = float(module.bias.data[unit]) if module.bias is not None else 0.0
+    total = float(products.sum() + bias)
+    top = np.argsort(-np.abs(products))[:8]
+    largest = " + ".join(f"{factor(fmt, inputs[k])}*{factor(fmt, weights[k])}" for k in top)
+    return {"weights": weights.tolist(), "inputs": inputs.tolist(), "bias": bias, "sum": total,
+            "largest": [int(k) for k in top],
+            "equation": f"{len(products)} products (largest: {largest}) + {factor(fmt, bias)} "
+                        f"(bias) = {fmt.num(total)}"}

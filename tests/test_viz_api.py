@@ -1,0 +1,622 @@
+"""The visualizer's JSON API (issue #6): the pure endpoint functions, checked against the
+library and PyTorch, and the HTTP server on an ephemeral port (validation, limits, static
+files, path traversal, methods)."""
+
+import http.client
+import json
+import os
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+from scratchcnn import models, workflow
+from scratchcnn.autograd import no_grad
+from scratchcnn.explain import explain
+from scratchcnn.nn import functional as F
+from scratchcnn.summary import summary
+from scratchcnn.tensor import Tensor
+from scratchcnn.viz import explorers, layers
+from scratchcnn.viz.api import DEFAULT_LAYERS, Api
+from scratchcnn.viz.network import NetworkService, prepare_drawing
+from scratchcnn.viz.server import MAX_BODY, VisualizerServer, static_files
+from scratchcnn.viz.validation import ValidationError
+
+from conftest import read_golden
+from viz_support import call, running_server, train_tiny_checkpoint
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    return train_tiny_checkpoint(tmp_path_factory.mktemp("tiny-digits"))
+
+
+@pytest.fixture(scope="module")
+def service(checkpoint, tmp_path_factory):
+    return NetworkService(checkpoint=checkpoint, workdir=tmp_path_factory.mktemp("work"))
+
+
+@pytest.fixture(scope="module")
+def server(service):
+    with running_server(network=service) as running:
+        yield running
+
+
+def torch_conv(image, kernel, padding, stride, dilation, bias=0.0):
+    x = torch.tensor(np.array(image, dtype=np.float64))[None, None]
+    w = torch.tensor(np.array(kernel, dtype=np.float64))[None, None]
+    return torch.nn.functional.conv2d(x, w, torch.tensor([bias], dtype=torch.float64),
+                                      stride=stride, padding=padding,
+                                      dilation=dilation)[0, 0].numpy()
+
+
+# ============================================================ convolution explorer
+def test_conv_the_issue_example():
+    result = explorers.conv_explorer({"input": [[1, 6, 2], [5, 3, 1], [0, 2, 4]],
+                                      "kernel": [[1, 2], [-1, 0]]})
+    assert result["equations"][0][0] == "1*1 + 6*2 + 5*(-1) + 3*0 = 8"
+    assert result["output"] == [[8, 7], [11, 3]]
+
+
+def test_conv_defaults_caption_and_formula():
+    result = explorers.conv_explorer(explorers.DEFAULT_CONV)
+    assert result["valid"] and result["warning"] is None
+    assert result["caption"] == "Input (7, 7) · After padding (9, 9) · Output (7, 7)"
+    assert result["formula"][-1] == "(7 - 3 + 2x1) / 1 + 1 = 7"
+    assert result["sizes"] == {"input": [7, 7], "padded": [9, 9], "kernel": [3, 3],
+                               "kernel_extent": [3, 3], "output": [7, 7]}
+
+
+@pytest.mark.parametrize("size, k, padding, stride, dilation", [
+    (7, 3, 1, 1, 1), (7, 3, 0, 2, 1), (8, 3, 2, 3, 2), (5, 2, 3, 4, 3), (16, 7, 3, 1, 1),
+    (1, 1, 0, 1, 1), (6, 4, 1, 2, 1)])
+def test_conv_every_position_matches_torch(size, k, padding, stride, dilation):
+    rng = np.random.default_rng(size * 100 + k)
+    image = rng.integers(-5, 10, (size, size)).tolist()
+    kernel = rng.normal(size=(k, k)).round(2).tolist()
+    result = explorers.conv_explorer({"input": image, "kernel": kernel, "padding": padding,
+                                      "stride": stride, "dilation": dilation, "bias": 0.5})
+    expected = torch_conv(image, kernel, padding, stride, dilation, 0.5)
+    np.testing.assert_allclose(result["output"], expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(result["sums"], expected, rtol=1e-12, atol=1e-12)
+    padded = np.array(result["padded"])
+    assert padded.shape == (size + 2 * padding,) * 2
+    np.testing.assert_array_equal(padded[padding:padding + size, padding:padding + size], image)
+    rows, cols = np.array(result["window_rows"]), np.array(result["window_cols"])
+    oh, ow = expected.shape
+    # The window of (i, j) is rows i*s + u*d, columns j*s + v*d of the padded input.
+    np.testing.assert_array_equal(rows, np.arange(oh)[:, None] * stride
+                                  + np.arange(k)[None] * dilation)
+    np.testing.assert_array_equal(cols, np.arange(ow)[:, None] * stride
+                                  + np.arange(k)[None] * dilation)
+    for i in range(oh):
+        for j in range(ow):
+            patch = padded[np.ix_(rows[i], cols[j])]
+            np.testing.assert_allclose(result["products"][i][j], patch * np.array(kernel))
+            assert result["equations"][i][j].endswith(
+                "= " + explorers.Formatter(4).num(expected[i, j]))
+    # Hovering a padded cell: the last window that covers it, or -1.
+    for axis_owner, coords in ((result["cell_rows"], rows), (result["cell_cols"], cols)):
+        for cell, owner in enumerate(axis_owner):
+            covering = [i for i in range(len(coords)) if cell in coords[i]]
+            assert owner == (max(covering) if covering else -1)
+
+
+def test_conv_kernel_larger_than_padded_input_is_explained():
+    result = explorers.conv_explorer({"input": [[1, 2, 3]] * 3, "kernel": [[1] * 7] * 7,
+                                      "padding": 1})
+    assert result["valid"] is False
+    assert "larger than the padded input" in result["problem"]
+    assert "3 + 2*1 = 5" in result["problem"]
+    assert "output" not in result and result["padded"] == np.pad(
+        np.full((3, 3), 0.0) + [1, 2, 3], 1).tolist()
+    dilated = explorers.conv_explorer({"input": [[1] * 5] * 5, "kernel": [[1] * 3] * 3,
+                                       "dilation": 3})
+    assert dilated["valid"] is False and "extent 7" in dilated["problem"]
+
+
+def test_conv_uncovered_rows_and_columns_are_named():
+    result = explorers.conv_explorer({"input": [[1] * 8] * 8, "kernel": [[1] * 3] * 3,
+                                      "stride": 2})
+    assert result["valid"]
+    assert result["uncovered"] == {"rows": [7], "cols": [7]}
+    assert "row 7 and column 7" in result["warning"]
+    assert result["cell_rows"][7] == -1
+    wide = explorers.conv_explorer({"input": [[1] * 9] * 6, "kernel": [[1] * 2] * 2,
+                                    "stride": 4})
+    assert wide["uncovered"] == {"rows": [2, 3], "cols": [2, 3, 6, 7, 8]}
+    assert "rows 2, 3 and columns 2, 3, 6, 7, 8" in wide["warning"]
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({"kernel": [[1] * 8] * 8}, "kernel", "kernel must have 1 to 7 rows, got 8"),
+    ({"kernel": 9}, "kernel", "kernel must be a list of rows of numbers, got 9"),
+    ({"input": [[1] * 17]}, "input", "input rows must have 1 to 16 values, row 0 has 17"),
+    ({"input": [[1] * 16] * 17}, "input", "input must have 1 to 16 rows, got 17"),
+    ({"input": [[1, 2], [3]]}, "input", "rows must all have the same length"),
+    ({"input": [[1, "2"]]}, "input", "input must hold numbers only, got '2'"),
+    ({"input": [[1, True]]}, "input", "numbers only"),
+    ({"input": [[1, None]]}, "input", "numbers only"),
+    ({"input": [[1e7]]}, "input", "between -1e+06 and 1e+06"),
+    ({"input": [[10 ** 400]]}, "input", "between"),
+    ({"input": [[float("nan")]]}, "input", "between"),
+    ({"input": []}, "input", "1 to 16 rows, got 0"),
+    ({"input": [[]]}, "input", "row 0 has 0"),
+    ({"input": [1, 2]}, "input", "row 0 must be a list"),
+    ({"padding": 9}, "padding", "padding must be an integer in 0..3, got 9"),
+    ({"padding": -1}, "padding", "0..3"),
+    ({"stride": 0}, "stride", "stride must be an integer in 1..4, got 0"),
+    ({"stride": 1.5}, "stride", "got 1.5"),
+    ({"stride": "2"}, "stride", "got '2'"),
+    ({"dilation": True}, "dilation", "dilation must be an integer in 1..3, got True"),
+    ({"bias": "x"}, "bias", "bias must be a number"),
+    ({"bias": float("inf")}, "bias", "bias must be a number"),
+    ({"colour": 1}, "colour", "unknown field 'colour'"),
+])
+def test_conv_rejects_bad_input(body, field, message):
+    with pytest.raises(ValidationError, match=None) as raised:
+        explorers.conv_explorer(body)
+    assert raised.value.field == field and raised.value.status == 400
+    assert message in str(raised.value)
+
+
+def test_conv_rejects_non_objects():
+    for body in ([], "x", 3, None):
+        with pytest.raises(ValidationError, match="must be a JSON object"):
+            explorers.conv_explorer(body)
+
+
+# ============================================================ pooling explorer
+@pytest.mark.parametrize("kind, window, stride, padding", [
+    ("max", 2, 2, 0), ("max", 3, 2, 1), ("max", 3, 1, 0), ("avg", 2, 2, 0), ("avg", 3, 2, 1),
+    ("max", 1, 1, 0), ("avg", 2, 3, 1)])
+def test_pool_matches_torch_and_names_the_winner(kind, window, stride, padding):
+    rng = np.random.default_rng(window * 10 + stride)
+    image = rng.integers(0, 10, (7, 7)).astype(float)
+    result = explorers.pool_explorer({"input": image.tolist(), "kind": kind, "window": window,
+                                      "stride": stride, "padding": padding})
+    x = torch.tensor(image)[None, None]
+    expected = (torch.nn.functional.max_pool2d(x, window, stride, padding) if kind == "max"
+                else torch.nn.functional.avg_pool2d(x, window, stride, padding))[0, 0].numpy()
+    np.testing.assert_allclose(result["output"], expected)
+    rows, cols = result["window_rows"], result["window_cols"]
+    padded = np.array([[-np.inf if v is None else v for v in row] for row in result["padded"]])
+    for i in range(expected.shape[0]):
+        for j in range(expected.shape[1]):
+            window_values = padded[np.ix_(rows[i], cols[j])]
+            if kind == "max":
+                r, c = result["winners"][i][j]
+                assert r in rows[i] and c in cols[j]
+                assert padded[r, c] == expected[i, j] == window_values.max()
+                # the first maximum in row-major order, as the backward pass routes it
+                first = np.argmax(window_values.ravel())
+                assert (rows[i][first // window], cols[j][first % window]) == (r, c)
+                assert result["equations"][i][j].startswith("max(")
+            else:
+                assert result["winners"] is None
+                assert result["equations"][i][j].endswith(
+                    f"/ {window * window} = {explorers.Formatter(4).num(expected[i, j])}")
+
+
+def test_pool_max_padding_is_minus_infinity_shown_as_null():
+    result = explorers.pool_explorer({"input": [[1, 2], [3, 4]], "window": 3, "stride": 1,
+                                      "padding": 1})
+    assert result["padded"][0] == [None, None, None, None]
+    assert result["equations"][0][0] == "max(-inf, -inf, -inf, -inf, 1, 2, -inf, 3, 4) = 4"
+    json.dumps(result, allow_nan=False)   # JSON-safe
+
+
+def test_pool_refusals_come_from_the_library():
+    result = explorers.pool_explorer({"input": [[1] * 5] * 5, "window": 2, "padding": 2})
+    assert result["valid"] is False and "at most half the kernel size" in result["problem"]
+    result = explorers.pool_explorer({"input": [[1] * 2] * 2, "window": 5, "padding": 1})
+    assert result["valid"] is False and "larger than" in result["problem"]
+    for body, field in (({"kind": "min"}, "kind"), ({"window": 8}, "window"),
+                        ({"stride": 8}, "stride"), ({"window": "2"}, "window")):
+        with pytest.raises(ValidationError) as raised:
+            explorers.pool_explorer(body)
+        assert raised.value.field == field
+
+
+# ============================================================ shape calculator
+def test_shapes_alexnet_is_scratchcnn_summary():
+    api = Api(network=None)
+    result = api.shapes({})
+    expected = summary(models.alexnet(), (3, 227, 227), formulas=True, name="alexnet")
+    assert result["model"] == "alexnet"
+    assert result["layers"] == expected.to_dict()["layers"]
+    assert result["totals"]["total_params"] == 62378344
+    assert result["text"] == read_golden("summary_alexnet_formulas.txt")
+
+
+def test_shapes_zoo_model_with_another_input_and_layout():
+    result = Api(None).shapes({"model": "tiny_vgg", "input": [3, 64, 64], "layout": "nchw"})
+    assert result["layers"][0]["output"] == "[1, 10, 62, 62]"
+    with pytest.raises(ValidationError, match="does not fit a 3x8x8 input") as raised:
+        Api(None).shapes({"model": "alexnet", "input": [3, 8, 8]})
+    assert raised.value.field == "input"
+    with pytest.raises(ValidationError, match="takes 3 input channel"):
+        Api(None).shapes({"model": "alexnet", "input": [1, 227, 227]})
+
+
+def test_shapes_layer_list_counts_like_the_zoo_model():
+    result = Api(None).shapes({"layers": DEFAULT_LAYERS, "input": [1, 28, 28]})
+    lenet = summary(models.lenet5(), (1, 28, 28), formulas=True)
+    assert result["totals"] == lenet.to_dict()["totals"]
+    assert [r["output"] for r in result["layers"]] == [r["output"] for r in lenet.rows]
+    assert [r["formula"] for r in result["layers"]] == [r["formula"] for r in lenet.rows]
+    pytorch_style = Api(None).shapes({"layers": "nn.Conv2d(3, 96, kernel_size=11, stride=4)\n"
+                                                "nn.ReLU()\nnn.MaxPool2d(3, stride=2)",
+                                      "input": [3, 227, 227]})
+    assert [r["output"] for r in pytorch_style["layers"]] == ["55x55x96", "55x55x96",
+                                                              "27x27x96"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "the layer list is empty"),
+    ("# only a comment", "the layer list is empty"),
+    ("conv 8 3\nfoo 3", "line 2: unknown layer 'foo'"),
+    ("conv 8", "line 1: conv needs OUT KERNEL"),
+    ("conv 8 3 stride=0", "stride must be an integer in 1..31, got 0"),
+    ("conv 8 3 colour=2", "conv takes no argument 'colour'"),
+    ("conv 8 x", "'x' is not a number"),
+    ("conv 2 8 3", "conv expects 2 input channels, but the previous layer gives 1"),
+    ("linear 10", "add 'flatten' before it"),
+    ("flatten\nconv 3 3", "needs an image input"),
+    ("conv 8 29", "larger than the padded input"),
+    ("maxpool 3 padding=2", "at most half the kernel size"),
+    ("conv 4096 1\n" + "relu\n" * 9, "values per image"),
+    ("conv 4096 3\nconv 4096 3", "parameters"),
+    ("flatten\nlinear 16384\nlinear 16384", "parameters"),
+    ("\n".join(["relu"] * 65), "at most 64 layers"),
+    ("dropout 2", "dropout p must be in [0, 1)"),
+])
+def test_shapes_layer_list_errors_name_the_line(text, message):
+    with pytest.raises(ValidationError) as raised:
+        Api(None).shapes({"layers": text, "input": [1, 28, 28]})
+    assert message in str(raised.value) and raised.value.field == "layers"
+
+
+def test_shapes_limits_are_checked_before_allocating():
+    # 4096 x 4096 x 31 x 31 weights would be 63 GB: refused by arithmetic, not by MemoryError.
+    with pytest.raises(ValidationError, match="parameters"):
+        layers.build_model("conv 4096 1\nconv 4096 31", (1, 4, 4))
+    for body, field in (({"input": [1, 28, 28, 1]}, "input"), ({"input": [0, 28, 28]}, "input"),
+                        ({"input": [1, 100000, 28]}, "input"), ({"model": "resnet"}, "model"),
+                        ({"model": "alexnet", "layers": "relu"}, "layers"),
+                        ({"layers": "relu" * 5000}, "layers"), ({"layers": ["relu"]}, "layers"),
+                        ({"layers": "relu", "input": [65, 8, 8]}, "input")):
+        with pytest.raises(ValidationError) as raised:
+            Api(None).shapes(body)
+        assert raised.value.field == field, body
+
+
+# ============================================================ worked example
+def test_explain_default_and_custom():
+    api = Api(None)
+    assert api.explain_default({}) == json.loads(explain().json())
+    custom = api.explain({"config": {"label": 1}, "decimals": 2})
+    assert custom["config"]["label"] == 1 and custom["steps"][0]["title"] == "The network"
+    assert custom == json.loads(explain({"label": 1}, decimals=2).json())
+    with pytest.raises(ValidationError, match="'padding' is at most 3") as raised:
+        api.explain({"config": {"padding": 7}})
+    assert raised.value.field == "config"
+    for body in ({"config": [1]}, {"decimals": 13}, {"config": {"kernel": "x"}}, {"x": 1}):
+        with pytest.raises(ValidationError):
+            api.explain(body)
+
+
+# ============================================================ network explorer
+def reference_forward(checkpoint, image):
+    model, meta = workflow.load_model(checkpoint)
+    with no_grad():
+        logits = model(Tensor(workflow.normalize(image[None], meta["preprocessing"])))
+    return F.softmax(logits, dim=1).numpy()[0]
+
+
+def test_network_predicts_like_the_library(service, checkpoint):
+    result = service.predict({"index": 3})
+    image = np.array(result["image"], dtype=np.float32)
+    from scratchcnn.data import load_dataset
+    np.testing.assert_array_equal(image, load_dataset("digits", split="test").images[3])
+    np.testing.assert_allclose(result["probabilities"], reference_forward(checkpoint, image),
+                               rtol=1e-6)
+    assert result["prediction"]["index"] == int(np.argmax(result["probabilities"]))
+    kinds = [(layer["type"], layer["shape"], layer["inspect"]) for layer in result["layers"]]
+    assert kinds[0] == ("Conv2d", [16, 8, 8], "conv")
+    assert kinds[2] == ("MaxPool2d", [16, 4, 4], "pool")
+    assert kinds[6] == ("Flatten", [128], None)
+    assert kinds[-1] == ("Linear", [10], "linear")
+    np.testing.assert_allclose(F.softmax(Tensor(np.array([result["layers"][-1]["values"]])),
+                                         dim=1).numpy()[0], result["probabilities"], rtol=1e-5)
+
+
+def test_network_inspect_recomputes_every_kind_of_value(service):
+    layers_ = service.predict({"index": 5})["layers"]
+    for layer in layers_:
+        if layer["inspect"] is None:
+            with pytest.raises(ValidationError, match="cannot be inspected"):
+                service.inspect({"index": 5, "layer": layer["index"], "channel": 0})
+            continue
+        shape = layer["shape"]
+        spots = [(c, r, k) for c in (0, shape[0] - 1) for r in (0, shape[1] - 1)
+                 for k in (0, shape[2] - 1)] if len(shape) == 3 else [(0, 0, 0),
+                                                                        (shape[0] - 1, 0, 0)]
+        for channel, row, col in spots:
+            result = service.inspect({"index": 5, "layer": layer["index"],
+                                      "channel": channel, "row": row, "col": col})
+            value = (layer["values"][channel][row][col] if len(shape) == 3
+                     else layer["values"][channel])
+            assert result["value"] == pytest.approx(value, rel=1e-6, abs=1e-6)
+            assert result["sum"] == pytest.approx(value, rel=1e-4, abs=1e-4)
+            if result["kind"] == "conv":
+                patch, kernel = np.array(result["patch"]), np.array(result["kernel"])
+                assert patch.shape == kernel.shape
+                assert (patch * kernel).sum() + result["bias"] == pytest.approx(value, abs=1e-4)
+                assert result["equation"].endswith("= " + explorers.Formatter(4).num(result["sum"]))
+            if result["kind"] == "pool":
+                u, v = result["winner"]
+                assert result["patch"][u][v] == pytest.approx(value)
+
+
+def test_network_inspect_conv_patch_includes_the_padding(service):
+    result = service.inspect({"index": 0, "layer": 0, "channel": 2, "row": 0, "col": 7})
+    assert result["rows"] == [-1, 0, 1] and result["cols"] == [6, 7, 8]
+    assert np.array(result["patch"])[0, 0].tolist() == [0, 0, 0]   # the padded top row
+
+
+def test_network_drawings(service, checkpoint):
+    digit = np.zeros((32, 32))
+    digit[4:28, 14:18] = 1.0                                        # a "1"
+    result = service.predict({"image": digit.tolist()})
+    image = prepare_drawing(digit, (1, 8, 8))
+    np.testing.assert_allclose(result["image"], image)
+    assert image.max() == 1 and image[0, :, 0].max() == 0          # centred, filling 8 rows
+    np.testing.assert_allclose(result["probabilities"], reference_forward(checkpoint, image),
+                               rtol=1e-6)
+    for body, message in (({"image": np.zeros((8, 8)).tolist()}, "the drawing is empty"),
+                          ({"image": [[2.0]]}, "between 0 and 1"),
+                          ({"image": [[0.5] * 65]}, "1 to 64 values"),
+                          ({}, "exactly one of index"),
+                          ({"index": 1, "image": [[1]]}, "exactly one of index"),
+                          ({"index": 100000}, "index must be an integer in 0..359"),
+                          ({"index": "1"}, "index must be an integer"),
+                          ({"index": 1, "layer": 0}, "unknown field 'layer'")):
+        with pytest.raises(ValidationError, match=None) as raised:
+            service.predict(body)
+        assert message in str(raised.value), body
+
+
+def test_network_inspect_validates_positions(service):
+    for extra, field in (({"layer": 10}, "layer"), ({"layer": 0, "channel": 16}, "channel"),
+                         ({"layer": 0, "channel": 0, "row": 8, "col": 0}, "row"),
+                         ({"layer": 0, "channel": 0, "row": 0, "col": -1}, "col"),
+                         ({"layer": 9, "channel": 0, "row": 1}, "row")):
+        with pytest.raises(ValidationError) as raised:
+            service.inspect({"index": 0, **extra})
+        assert raised.value.field == field, extra
+
+
+def test_network_examples(service):
+    result = service.examples(5)
+    assert result["total"] == 360 and len(result["images"]) == 5
+    assert np.array(result["images"][0]["pixels"]).shape == (1, 8, 8)
+
+
+def test_network_trains_the_default_model_on_first_use_and_caches_it(tmp_path):
+    service = NetworkService(workdir=tmp_path, training={"epochs": 1, "limit": 200})
+    assert service.status()["state"] == "idle"
+    with pytest.raises(ValidationError) as raised:
+        service.predict({"index": 0})
+    assert raised.value.status == 503
+    assert service.start()["state"] == "training"
+    status = service.wait(120)
+    assert status["state"] == "ready", status
+    assert status["model"] == "digits_cnn" and status["input_size"] == [1, 8, 8]
+    assert os.path.exists(tmp_path / "digits_cnn.npz")
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".training-")]
+    again = NetworkService(workdir=tmp_path)
+    assert again.status()["state"] == "ready"
+    assert "trained earlier" in again.status()["message"]
+
+
+def test_network_reports_a_broken_cache_and_bad_checkpoints(tmp_path):
+    (tmp_path / "digits_cnn.npz").write_text("not a checkpoint")
+    service = NetworkService(workdir=tmp_path)
+    assert service.status()["state"] == "idle"
+    assert "could not be read" in service.status()["message"]
+    from scratchcnn.serialization import CheckpointError
+    with pytest.raises(CheckpointError):
+        NetworkService(checkpoint=tmp_path / "digits_cnn.npz")
+    with pytest.raises(FileNotFoundError):
+        NetworkService(checkpoint=tmp_path / "missing.npz")
+
+
+# ============================================================ the HTTP server
+def test_every_endpoint_over_http(server):
+    url = server.url
+    status, headers, info = call(url + "api/info")
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    assert set(info["endpoints"]) == {f"{m} {p}" for m, p in Api(None).routes}
+    assert info["limits"]["input"] == 16 and info["limits"]["kernel"] == 7
+    assert call(url + "api/conv", "POST", {"padding": 1})[2]["caption"] == \
+        "Input (7, 7) · After padding (9, 9) · Output (7, 7)"
+    assert call(url + "api/pool", "POST", {})[2]["kind"] == "max"
+    assert call(url + "api/shapes", "POST", {"model": "lenet5"})[2]["totals"][
+        "total_params"] == 61706
+    assert call(url + "api/explain")[2]["values"]["loss"] == pytest.approx(0.744, abs=1e-3)
+    assert call(url + "api/explain", "POST", {"decimals": 2})[0] == 200
+    assert call(url + "api/network/status")[2]["state"] == "ready"
+    assert call(url + "api/network/start", "POST", {})[2]["state"] == "ready"
+    assert len(call(url + "api/network/examples?count=3")[2]["images"]) == 3
+    predicted = call(url + "api/network/predict", "POST", {"index": 2})[2]
+    assert len(predicted["probabilities"]) == 10
+    inspected = call(url + "api/network/inspect", "POST",
+                     {"index": 2, "layer": 3, "channel": 4, "row": 1, "col": 2})[2]
+    assert inspected["value"] == pytest.approx(predicted["layers"][3]["values"][4][1][2])
+
+
+@pytest.mark.parametrize("path, body, status, field", [
+    ("api/conv", {"kernel": [[1] * 9] * 9}, 400, "kernel"),
+    ("api/conv", {"input": "abc"}, 400, "input"),
+    ("api/conv", {"stride": 10 ** 30}, 400, "stride"),
+    ("api/conv", [1, 2], 400, None),
+    ("api/conv", "text", 400, None),
+    ("api/pool", {"window": None}, 400, "window"),
+    ("api/shapes", {"layers": "conv 999999 3"}, 400, "layers"),
+    ("api/explain", {"config": {"lr": -1}}, 400, "config"),
+    ("api/network/predict", {"index": -1}, 400, "index"),
+    ("api/network/predict", {"image": [[0.5] * 100] * 100}, 400, "image"),
+    ("api/network/inspect", {"index": 0, "layer": "0"}, 400, "layer"),
+    ("api/network/start", {"now": True}, 400, "now"),
+])
+def test_bad_requests_answer_400_json(server, path, body, status, field):
+    code, headers, answer = call(server.url + path, "POST", body)
+    assert code == status and headers.get_content_type() == "application/json"
+    assert answer["error"] and answer.get("field") == field
+
+
+def raw_request(server, method, path, headers=None, body=b""):
+    """A request sent as written (no client-side normalisation of the path)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        headers = {"Host": f"127.0.0.1:{server.server_port}", **(headers or {})}
+        for key, value in headers.items():
+            if value is not None:           # None: leave the header out
+                connection.putheader(key, value)
+        connection.endheaders(body or None)
+        response = connection.getresponse()
+        payload = response.read()
+    finally:
+        connection.close()
+    kind = response.getheader("Content-Type", "")
+    return response.status, response, json.loads(payload) if "json" in kind else payload
+
+
+def test_body_size_type_and_syntax(server):
+    json_type = {"Content-Type": "application/json"}
+    status, _, answer = raw_request(server, "POST", "/api/conv",
+                                    {**json_type, "Content-Length": str(MAX_BODY + 1)})
+    assert status == 413 and "too large" in answer["error"]
+    status, _, answer = raw_request(server, "POST", "/api/conv", json_type)
+    assert status == 411
+    status, _, _ = raw_request(server, "POST", "/api/conv",
+                               {**json_type, "Transfer-Encoding": "chunked"}, b"0\r\n\r\n")
+    assert status == 411
+    status, _, answer = raw_request(server, "POST", "/api/conv",
+                                    {"Content-Type": "text/plain", "Content-Length": "2"},
+                                    b"{}")
+    assert status == 415
+    for body, message in ((b"{", "not valid JSON"), (b'{"bias": NaN}', "NaN"),
+                          (b'{"bias": Infinity}', "Infinity"), (b"\xff\xfe", "UTF-8"),
+                          (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+                          (b'{"bias": 1' + b"0" * 5000 + b"}", "not valid JSON")):
+        status, _, answer = raw_request(server, "POST", "/api/conv",
+                                        {**json_type, "Content-Length": str(len(body))}, body)
+        assert status == 400 and message in answer["error"], (body[:20], answer)
+    # A body that is just under the limit is read and validated normally.
+    big = json.dumps({"input": [[0.5] * 16] * 16, "pad": "x" * (MAX_BODY - 2000)}).encode()
+    status, _, answer = raw_request(server, "POST", "/api/conv",
+                                    {**json_type, "Content-Length": str(len(big))}, big)
+    assert status == 400 and answer["field"] == "pad"
+
+
+def test_unknown_endpoints_methods_and_queries(server):
+    status, _, answer = raw_request(server, "GET", "/api/nothing")
+    assert status == 404 and "no endpoint /api/nothing" in answer["error"]
+    status, response, answer = raw_request(server, "PUT", "/api/conv")
+    assert status == 405 and response.getheader("Allow") == "POST"
+    status, response, _ = raw_request(server, "GET", "/api/conv")
+    assert status == 405
+    status, response, _ = raw_request(server, "DELETE", "/api/explain")
+    assert status == 405 and response.getheader("Allow") == "GET, POST"
+    assert raw_request(server, "POST", "/")[0] == 405
+    assert raw_request(server, "BREW", "/")[0] == 501
+    for query in ("count=0", "count=101", "count=1&count=2", "count=%FF", "other=1",
+                  "count=%C2%B3"):
+        status, _, answer = raw_request(server, "GET", "/api/network/examples?" + query)
+        assert status == 400, query
+    assert raw_request(server, "GET", "/api/info?x=1")[0] == 400
+    status, _, answer = raw_request(server, "POST", "/api/conv?x=1",
+                                    {"Content-Type": "application/json", "Content-Length": "2"},
+                                    b"{}")
+    assert status == 400 and "no query parameters" in answer["error"]
+
+
+def test_malformed_requests_get_json_errors(server):
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1 extra\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    answer = answer.decode("latin-1")
+    assert answer.startswith("HTTP/1.0 400") and '{"error": "Bad request' in answer
+
+
+def test_only_loopback_host_names_are_answered(server):
+    assert raw_request(server, "GET", "/api/info", {"Host": "evil.example:80"})[0] == 403
+    assert raw_request(server, "GET", "/", {"Host": "localhost:1234"})[0] == 200
+    assert raw_request(server, "GET", "/api/info", {"Host": "[::1]:80"})[0] == 200
+    assert raw_request(server, "GET", "/api/info", {"Host": "[bad"})[0] == 403
+    assert raw_request(server, "GET", "/api/info", {"Host": None})[0] == 200   # not a browser
+
+
+def test_static_files(server):
+    status, response, page = raw_request(server, "GET", "/")
+    assert status == 200 and response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert b"scratchcnn visualizer" in page
+    assert "default-src 'self'" in response.getheader("Content-Security-Policy")
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    status, response, script = raw_request(server, "GET", "/static/app.js")
+    assert status == 200 and response.getheader("Content-Type").startswith("text/javascript")
+    assert raw_request(server, "GET", "/static/style.css")[0] == 200
+    assert sorted(static_files()) == ["app.js", "index.html", "style.css"]
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../server.py", "/static/%2e%2e/server.py", "/static/%2E%2E%2Fserver.py",
+    "/static/..%2f..%2f__init__.py", "/static/..%5cserver.py", "/../../etc/passwd",
+    "/static//etc/passwd", "/static/%2fetc%2fpasswd", "/etc/passwd", "/static/",
+    "/static/./app.js", "/static/app.js%00.html", "/static/nothing.js", "/index.html/..",
+    "/static/\\..\\server.py", "/api/../static/app.js", "//etc/passwd",
+])
+def test_no_file_outside_the_asset_folder(server, path):
+    status, _, answer = raw_request(server, "GET", path)
+    assert status in (400, 404), path
+    assert isinstance(answer, dict) and "error" in answer
+
+
+def test_symlinks_out_of_the_asset_folder_are_not_served(tmp_path):
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<p>hello</p>")
+    secret = tmp_path / "secret.js"
+    secret.write_text("secret")
+    (static / "leak.js").symlink_to(secret)
+    (static / "inside.css").symlink_to(static / "index.html")
+    server = VisualizerServer("127.0.0.1", 0, Api(None), static_dir=static)
+    import threading
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert raw_request(server, "GET", "/")[0] == 200
+        assert raw_request(server, "GET", "/static/leak.js")[0] == 404
+        assert raw_request(server, "GET", "/static/inside.css")[0] == 404
+        status, _, answer = raw_request(server, "GET", "/api/network/status")
+        assert status == 503 and "no network explorer" in answer["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_start_errors_are_clear(service):
+    from scratchcnn.viz.server import VisualizerError, make_server
+    with running_server(network=service) as busy:
+        with pytest.raises(VisualizerError, match="already in use.*--port 0"):
+            make_server("127.0.0.1", busy.server_port, network=service)
+    with pytest.raises(VisualizerError, match="port must be an integer"):
+        make_server("127.0.0.1", 70000, network=service)
+    with pytest.raises(VisualizerError, match="cannot listen on 192.0.2.1"):
+        make_server("192.0.2.1", 0, network=service)
