@@ -332,3 +332,24 @@ def test_conv2d_module_float64_and_unbatched():
     theirs = torch.nn.functional.conv2d(to_torch(x), to_torch(conv.weight), to_torch(conv.bias),
                                         padding=1)
     assert_close(y, theirs)
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [((1, 1), (1, 1), (1, 1)), ((2, 3), (0, 2), (2, 1))])
+def test_backward_that_rebuilds_cols_from_the_input_is_identical(monkeypatch, stride, padding, dilation):
+    """Large layers keep their input instead of the im2col matrix and rebuild it in
+    backward (KEEP_COLS_UP_TO_BYTES); the gradients are bit for bit the same."""
+    from scratchcnn.ops import conv
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 9, 10)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 2)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    y, kept = conv.conv2d_forward(x, w, b, stride, padding, dilation)
+    monkeypatch.setattr(conv, "KEEP_COLS_UP_TO_BYTES", 0)
+    y_rebuilt, rebuilt = conv.conv2d_forward(x, w, b, stride, padding, dilation)
+    assert kept[1].ndim == 2 and rebuilt[1] is x          # what each one saved
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_array_equal(y, y_rebuilt)
+    for ours, theirs in zip(conv.conv2d_backward(g, kept, (True, True, True)),
+                            conv.conv2d_backward(g, rebuilt, (True, True, True))):
+        np.testing.assert_array_equal(ours, theirs)

@@ -26,6 +26,13 @@ loop iterations, each a whole-array operation; no loop over pixels, batch or cha
 from . import parallel
 from .array_module import array_module
 
+# The forward pass keeps ``cols`` for the weight gradient when it is at most this large;
+# a larger one is dropped and rebuilt from the input in backward. ``cols`` is kh*kw/(sh*sw)
+# times the input's size (25x for a 5x5 kernel), and keeping every layer's costs memory:
+# 565 MB for AlexNet at batch 32, more than all its activations. Rebuilding costs one
+# im2col copy (5-8% of such a layer's time); small layers (the MNIST CNN's) keep theirs.
+KEEP_COLS_UP_TO_BYTES = 64 * 2**20
+
 
 def output_size(size, kernel, stride, padding, dilation):
     """floor((size + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1."""
@@ -110,15 +117,18 @@ def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 
         parallel.ufunc(xp.add, y, out, bias.reshape(o, 1, 1))
     else:
         parallel.copy(y, out)
-    cache = (x.shape, cols, weight, bias is not None, stride, padding, dilation)
+    # Either cols, or the input to rebuild it from (see KEEP_COLS_UP_TO_BYTES).
+    saved = cols if cols.nbytes <= KEEP_COLS_UP_TO_BYTES else x
+    cache = (x.shape, saved, weight, bias is not None, stride, padding, dilation)
     return y, cache
 
 
 def conv2d_backward(grad, cache, needs_grad):
     """Gradients (dL/dx, dL/dw, dL/db) from dL/dy of shape (N, O, OH, OW)."""
-    x_shape, cols, weight, has_bias, stride, padding, dilation = cache
+    x_shape, saved, weight, has_bias, stride, padding, dilation = cache
     n, c, h, w = x_shape
     o, _, kh, kw = weight.shape
+    cols = saved if saved.ndim == 2 else None      # else saved is the input x
     _, _, oh, ow = grad.shape
     # G as (O, N*OH*OW): its columns follow cols' columns (n, i, j), so both products
     # below read it directly.
@@ -127,7 +137,10 @@ def conv2d_backward(grad, cache, needs_grad):
     grad_channels = grad_channels.reshape(o, n * oh * ow)
     dx = dw = db = None
     if needs_grad[1]:
+        if cols is None:
+            cols, _ = im2col(saved, (kh, kw), stride, padding, dilation)
         dw = (grad_channels @ cols.T).reshape(weight.shape)
+        del cols                # a rebuilt cols is freed here, before dcols is allocated
     if has_bias and needs_grad[2]:
         db = grad.sum(axis=(0, 2, 3))
     if needs_grad[0]:
