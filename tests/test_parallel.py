@@ -58,6 +58,39 @@ def test_set_num_threads_sets_the_split(monkeypatch):
     assert parallel.threads() == before
 
 
+def test_for_blocks_waits_for_every_block_before_raising(split_everything):
+    import time
+
+    finished = []
+
+    def slow_unless_first(block):
+        if block.start == 0:
+            raise RuntimeError("first block failed")
+        time.sleep(0.05)
+        finished.append(block)
+    with pytest.raises(RuntimeError, match="first block failed"):
+        parallel.for_blocks(slow_unless_first, 9, 9)
+    assert len(finished) == 2                 # both other blocks had finished writing
+
+
+def test_nested_for_blocks_runs_inside_a_worker_without_deadlock(split_everything):
+    out = np.zeros((6, 6))
+
+    def outer(rows):
+        def inner(cols):
+            out[rows, cols] += 1
+        parallel.for_blocks(inner, 6, 36)
+    parallel.for_blocks(outer, 6, 36)
+    np.testing.assert_array_equal(out, 1)
+
+
+def test_ufunc_passes_operands_that_broadcast_along_the_first_axis_whole(split_everything):
+    a = np.arange(24.0).reshape(4, 6)
+    row = np.ones((1, 6))                     # same number of axes, broadcast along axis 0
+    out = parallel.ufunc(np.add, np.empty_like(a), a, row)
+    np.testing.assert_array_equal(out, a + 1)
+
+
 CONV_CASES = [  # (N, C, H, W), O, kernel, stride, padding, dilation
     ((3, 5, 9, 8), 4, (3, 3), (1, 1), (1, 1), (1, 1)),
     ((2, 3, 11, 11), 6, (5, 3), (2, 3), (2, 0), (1, 2)),
@@ -82,6 +115,34 @@ def test_conv_split_matches_naive_reference(split_everything, shape, out_channel
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape, out_channels, kernel, stride, padding, dilation", CONV_CASES)
+def test_conv_split_is_bitwise_one_thread(split_everything, monkeypatch, shape, out_channels, kernel,
+                                          stride, padding, dilation):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((out_channels, shape[1]) + kernel).astype(np.float32)
+    b = rng.standard_normal(out_channels).astype(np.float32)
+
+    def run():
+        y, cache = conv.conv2d_forward(x, w, b, stride, padding, dilation)
+        g = np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)
+        return (y,) + conv.conv2d_backward(g, cache, (True, True, True))
+
+    for split, single in zip(run(), one_thread(monkeypatch.context, run)):
+        np.testing.assert_array_equal(split, single)
+
+
+def test_avg_pool_backward_split_is_bitwise_one_thread(split_everything, monkeypatch):
+    x = np.random.default_rng(5).standard_normal((3, 5, 9, 9)).astype(np.float32)
+
+    def run():
+        y, cache = pool.avg_pool2d_forward(x, (3, 3), (2, 2), (1, 1))
+        return y, pool.avg_pool2d_backward(np.ones_like(y), cache, (True,))[0]
+
+    for split, single in zip(run(), one_thread(monkeypatch.context, run)):
+        np.testing.assert_array_equal(split, single)
+
+
 @pytest.mark.parametrize("kernel, stride, padding", [((3, 3), (2, 2), (1, 1)), ((2, 2), (2, 2), (0, 0))])
 def test_max_pool_split_is_bitwise_one_thread(split_everything, monkeypatch, kernel, stride, padding):
     rng = np.random.default_rng(1)
@@ -101,13 +162,19 @@ def test_max_pool_split_is_bitwise_one_thread(split_everything, monkeypatch, ker
     np.testing.assert_array_equal(y, reference.max_pool2d_forward(x, kernel, stride, padding))
 
 
-def test_relu_split_is_bitwise_one_thread(split_everything, monkeypatch):
-    x = np.random.default_rng(2).standard_normal((5, 4, 3)).astype(np.float32)
+@pytest.mark.parametrize("x", [
+    np.random.default_rng(2).standard_normal((5, 4, 3)).astype(np.float32),
+    np.asfortranarray(np.random.default_rng(2).standard_normal((5, 4))),
+    np.arange(-6, 6, dtype=np.int32).reshape(4, 3),
+    np.array(-1.5, dtype=np.float32),
+    np.zeros((0, 3), dtype=np.float32),
+], ids=["float32", "fortran", "int32", "0-d", "empty"])
+def test_relu_split_is_the_whole_array_formula(split_everything, x):
     out, positive = activation.relu_forward(x)
     (dx,) = activation.relu_backward(x, positive, (True,))
-    np.testing.assert_array_equal(out, np.maximum(x, 0))
-    np.testing.assert_array_equal(positive, x > 0)
-    np.testing.assert_array_equal(dx, x * (x > 0))
+    for ours, expected in ((out, np.maximum(x, 0)), (positive, x > 0), (dx, x * (x > 0))):
+        assert ours.dtype == expected.dtype and ours.shape == expected.shape
+        np.testing.assert_array_equal(ours, expected)
 
 
 @pytest.mark.parametrize("ours, theirs, kwargs", [
@@ -156,6 +223,53 @@ def test_a_forked_child_gets_threads_of_its_own(split_everything):
     queue = context.Queue()
     child = context.Process(target=_split_sum_in_child, args=(queue,))
     child.start()
-    child.join(timeout=60)
-    assert child.exitcode == 0
+    try:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    finally:
+        if child.is_alive():
+            child.kill()
     assert queue.get(timeout=5) == 6.0
+
+
+def _sgd_whole_array(param, grad, buffer, lr, momentum):
+    """SGD with momentum as the code computed it before chunking (commit 942a7ba^)."""
+    if buffer is None:
+        buffer = grad.copy()
+    else:
+        buffer *= momentum
+        buffer += (1 - 0.0) * grad
+    param -= (lr * buffer).astype(param.dtype, copy=False)
+    return buffer
+
+
+def _adam_whole_array(param, grad, exp_avg, exp_avg_sq, step, lr=1e-2, betas=(0.9, 0.999), eps=1e-8):
+    """Adam as the code computed it before chunking (commit 942a7ba^)."""
+    import math
+
+    beta1, beta2 = betas
+    exp_avg += (1 - beta1) * (grad - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    denom = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2 ** step) + eps
+    param -= ((lr / (1 - beta1 ** step)) * exp_avg / denom).astype(param.dtype, copy=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunked_updates_are_bitwise_the_whole_array_formulas(split_everything, dtype):
+    rng = np.random.default_rng(6)
+    start = rng.standard_normal((5, 9)).astype(dtype)
+    sgd_param, adam_param = sc.tensor(start.copy(), requires_grad=True), sc.tensor(start.copy(), requires_grad=True)
+    sgd = sc.optim.SGD([sgd_param], lr=0.1, momentum=0.9)
+    adam = sc.optim.Adam([adam_param], lr=1e-2)
+    sgd_ref, adam_ref = start.copy(), start.copy()
+    buffer, exp_avg, exp_avg_sq = None, np.zeros_like(start), np.zeros_like(start)
+    for step in range(1, 5):
+        grad = rng.standard_normal(start.shape).astype(dtype)
+        sgd_param.grad, adam_param.grad = sc.tensor(grad.copy()), sc.tensor(grad.copy())
+        sgd.step()
+        adam.step()
+        buffer = _sgd_whole_array(sgd_ref, grad, buffer, 0.1, 0.9)
+        _adam_whole_array(adam_ref, grad, exp_avg, exp_avg_sq, step)
+        np.testing.assert_array_equal(sgd_param.numpy(), sgd_ref)
+        np.testing.assert_array_equal(adam_param.numpy(), adam_ref)

@@ -20,15 +20,15 @@ both can be switched off through the environment before ``import scratchcnn``.
    then asks the kernel for fresh pages again, and the first write to each page is a
    page fault. On a virtual machine that costs more than the arithmetic: a fresh
    151 MB buffer took 360 ms to fill, a reused one 42 ms, and an AlexNet-200 training
-   step (batch 32, 2 threads) went from 4.1 s to 2.5 s with this setting. PyTorch gets
-   the same effect from its allocators; NumPy has none beyond a tiny cache. Resident
-   memory then stays at its peak between steps; the peak itself does not grow. Set
-   ``SCRATCHCNN_KEEP_FREED_MEMORY=0`` to leave malloc alone. Other C libraries (musl,
-   macOS) have no such switches; there it does nothing.
+   step (batch 32, 2 threads) went from 4.1 s to 2.5 s with this setting. NumPy has no
+   allocator of its own beyond a tiny cache. The cost: the process's resident memory no
+   longer shrinks between steps (it stays at the peak), for everything in the process,
+   not only scratchcnn's arrays, and the peak can grow a little (reused blocks fit less
+   tightly: the AlexNet step's peak RSS went from 1606 to 1717 MB). Set ``SCRATCHCNN_KEEP_FREED_MEMORY=0`` to leave malloc alone. Other C
+   libraries (musl, macOS) have no such switches; there it does nothing.
 """
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -42,9 +42,11 @@ BLAS_TIMEOUT = ("OPENBLAS_THREAD_TIMEOUT", "22")
 
 
 def _glibc_mallopt():
-    """glibc's ``mallopt``, or None where the C library is not glibc."""
+    """glibc's ``mallopt``, or None where the C library is not glibc. ``CDLL(None)`` is
+    the running program, whose symbols include the C library's (no search for the
+    library file, which would start ``ldconfig`` at every import)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version            # glibc only
         return libc.mallopt
     except (OSError, AttributeError):

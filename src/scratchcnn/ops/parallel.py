@@ -21,7 +21,7 @@ would cost more than it saves.
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 MIN_ELEMENTS = 1 << 18    # below ~1 MB of float32 one thread is faster
 
@@ -29,6 +29,13 @@ _threads = None           # None: not set yet, ask BLAS the first time
 _executor = None
 _executor_key = None      # (workers, pid) it was made for: a forked child needs its own
 _executor_lock = threading.Lock()
+
+
+class _WorkerFlag(threading.local):
+    active = False
+
+
+_inside_worker = _WorkerFlag()
 
 
 def set_threads(n):
@@ -44,17 +51,19 @@ def threads():
         try:
             from ..threads import get_num_threads
             _threads = get_num_threads()
-        except ImportError:          # threadpoolctl missing: one per CPU, as BLAS does
-            _threads = os.cpu_count() or 1
+        except ImportError:          # threadpoolctl missing: one per usable CPU, as BLAS does
+            _threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+                else os.cpu_count() or 1
     return _threads
 
 
 def _pool(workers):
+    """The shared worker threads (at least ``workers``). A pool is never shut down: a
+    thread that fetched the old one may still be submitting to it; a replaced pool's
+    threads exit once it is garbage."""
     global _executor, _executor_key
     with _executor_lock:
         if _executor_key is None or _executor_key[0] < workers or _executor_key[1] != os.getpid():
-            if _executor is not None and _executor_key[1] == os.getpid():
-                _executor.shutdown(wait=False)
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scratchcnn")
             _executor_key = (workers, os.getpid())
         return _executor
@@ -70,16 +79,30 @@ def blocks(length, parts):
 def for_blocks(work, length, size):
     """Call ``work(block)`` for slices ``block`` covering ``range(length)``, on several
     threads when ``size`` (the elements the pass touches) is large enough. ``work`` must
-    only write the part of its output that ``block`` selects."""
-    parts = threads() if size >= MIN_ELEMENTS else 1
+    only write the part of its output that ``block`` selects. Returns when every block
+    is done, then re-raises the first error of any block."""
+    parts = threads() if size >= MIN_ELEMENTS and not _inside_worker.active else 1
     slices = blocks(length, parts)
     if len(slices) == 1:
         work(slices[0])
         return
-    pending = [_pool(len(slices) - 1).submit(work, block) for block in slices[1:]]
-    work(slices[0])                           # this thread does the first block
+    pending = [_pool(threads() - 1).submit(_as_worker, work, block) for block in slices[1:]]
+    try:
+        work(slices[0])                       # this thread does the first block
+    finally:
+        wait(pending)                         # no block may still be writing after we return
     for future in pending:
         future.result()                       # re-raises an error from a worker
+
+
+def _as_worker(work, block):
+    # A for_blocks inside a worker runs in one block: waiting on the pool from one of its
+    # own threads could wait forever.
+    _inside_worker.active = True
+    try:
+        work(block)
+    finally:
+        _inside_worker.active = False
 
 
 def copy(dst, src):
@@ -99,15 +122,18 @@ def copy(dst, src):
 
 def ufunc(func, out, *operands):
     """``func(*operands, out=out)`` for a NumPy ufunc, split along the first axis.
-    Operands with ``out``'s number of axes are sliced with it; others (scalars, arrays
-    that broadcast along the first axis) are passed whole. Returns ``out``."""
+    Operands with ``out``'s first axis are sliced with it; others (scalars, arrays that
+    broadcast along the first axis) are passed whole. Returns ``out``."""
     if out.ndim == 0:
         func(*operands, out=out)
         return out
 
     def apply_block(block):
-        func(*(a[block] if getattr(a, "ndim", 0) == out.ndim else a for a in operands),
-             out=out[block])
+        func(*(a[block] if _along_first_axis(a, out) else a for a in operands), out=out[block])
 
     for_blocks(apply_block, out.shape[0], out.size)
     return out
+
+
+def _along_first_axis(operand, out):
+    return getattr(operand, "ndim", 0) == out.ndim and operand.shape[0] == out.shape[0]
