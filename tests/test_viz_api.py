@@ -6,14 +6,18 @@ import http.client
 import json
 import os
 import socket
+import threading
+import time
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scratchcnn import models, workflow
 from scratchcnn.autograd import no_grad
-from scratchcnn.explain import explain
+from scratchcnn.explain import ConfigError, explain, validate_config
 from scratchcnn.nn import functional as F
 from scratchcnn.summary import summary
 from scratchcnn.tensor import Tensor
@@ -24,12 +28,12 @@ from scratchcnn.viz.server import MAX_BODY, VisualizerServer, static_files
 from scratchcnn.viz.validation import ValidationError
 
 from conftest import read_golden
-from viz_support import call, running_server, train_tiny_checkpoint
+from viz_support import call, running_server, shared_checkpoint
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    return train_tiny_checkpoint(tmp_path_factory.mktemp("tiny-digits"))
+    return shared_checkpoint(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -620,3 +624,269 @@ def test_server_start_errors_are_clear(service):
         make_server("127.0.0.1", 70000, network=service)
     with pytest.raises(VisualizerError, match="cannot listen on 192.0.2.1"):
         make_server("192.0.2.1", 0, network=service)
+
+
+# ============================================================ hostile and odd input
+# Nothing a client sends may answer 500 (an unexpected exception): bad input is a 400.
+POST_FIELDS = {f"/api/{path}": fields for path, fields in (
+    ("conv", ("input", "kernel", "padding", "stride", "dilation", "bias", "decimals")),
+    ("pool", ("input", "kind", "window", "stride", "padding", "decimals")),
+    ("shapes", ("model", "layers", "input", "layout")),
+    ("explain", ("config", "decimals")),
+    ("network/start", ()),
+    ("network/predict", ("index", "image", "center")),
+    ("network/inspect", ("index", "image", "center", "layer", "channel", "row", "col",
+                         "decimals")),
+)}
+HUGE = st.one_of(st.sampled_from([10 ** 20, -10 ** 20, 2 ** 63, 2 ** 64 + 1, 1e308, -1e308,
+                                  5e-324]),
+                 st.integers(min_value=10 ** 300, max_value=10 ** 400),     # beyond floats
+                 st.integers(min_value=-10 ** 400, max_value=-10 ** 300))
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-40, 40), st.integers(), HUGE,
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "nan", "1e400", "", "0", "max", "avg",
+                     "alexnet", "lenet5", "hwc", "nchw", "conv 1 31", "Conv2d(1.0, 6, 5)",
+                     "flatten\nlinear 784.0 10", "()", "relu\nmaxpool 2", "conv 8 3 stride=2"]),
+    st.text(max_size=8))
+CONFIG_KEYS = ("input", "kernel", "bias", "stride", "padding", "pool", "fc_weight",
+               "fc_bias", "label", "lr", "kind", "size")
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(CONFIG_KEYS) | st.text(max_size=5), children, max_size=4),
+    max_leaves=16)
+MATRICES = st.lists(st.lists(SCALARS, min_size=1, max_size=3), min_size=1, max_size=3)
+
+
+def bodies(path):
+    """Mostly objects of the endpoint's own fields (so that every field's checks are
+    reached), with odd values: huge numbers, strings, lists, nested objects."""
+    fields = POST_FIELDS[path]
+    values = st.one_of(HUGE, SCALARS, MATRICES, JSON_VALUES)
+    odd = st.one_of(JSON_VALUES, st.dictionaries(st.text(max_size=5), values, max_size=3))
+    if not fields:
+        return st.one_of(st.just({}), odd)
+    one = st.dictionaries(st.sampled_from(fields), values, min_size=1, max_size=1)
+    some = st.dictionaries(st.sampled_from(fields), values, min_size=2, max_size=4)
+    if path == "/api/explain":
+        one = st.fixed_dictionaries({"config": st.dictionaries(
+            st.sampled_from(CONFIG_KEYS[:10]), values, min_size=1, max_size=2)})
+    return st.one_of(one, one, some, odd)
+
+
+def test_the_fuzzed_endpoints_are_all_the_post_endpoints():
+    assert {f"POST {path}" for path in POST_FIELDS} == {
+        f"{m} {p}" for m, p in Api(None).routes if m == "POST"}
+
+
+@pytest.mark.parametrize("path", sorted(POST_FIELDS))
+@settings(max_examples=100)
+@given(data=st.data())
+def test_random_json_never_answers_500(server, path, data):
+    body = data.draw(bodies(path), label="body")
+    status, headers, answer = call(server.url + path[1:], "POST", raw=json.dumps(body).encode(),
+                                   headers={"Content-Type": "application/json"})
+    assert status in (200, 400), (status, answer)
+    assert headers.get_content_type() == "application/json"
+    if status == 400:
+        assert answer["error"]
+
+
+@pytest.mark.parametrize("path, body, field, message", [
+    ("api/conv", {"bias": 10 ** 400}, "bias", "bias must be a number between"),
+    ("api/pool", {"window": 10 ** 400}, "window", "window must be an integer"),
+    ("api/shapes", {"layers": "flatten\nlinear 784.0 10"}, "layers",
+     "in_features must be an integer"),
+    ("api/shapes", {"layers": "Conv2d(1.0, 6, 5)"}, "layers", "in_channels must be an integer"),
+    ("api/shapes", {"layers": "conv 8 3\n()"}, "layers", "line 2: cannot read"),
+    ("api/shapes", {"layers": "conv 1 31", "input": [64, 250, 250]}, "layers", "im2col"),
+    ("api/shapes", {"model": "alexnet", "input": [3, 512, 512]}, "input", "multiply-adds"),
+    ("api/explain", {"config": {"stride": 10 ** 20}}, "config", "'stride' is at most 32"),
+    ("api/explain", {"config": {"pool": {"size": 10 ** 20}}}, "config", "'size' is at most"),
+    ("api/explain", {"config": {"input": [[10 ** 400]]}}, "config", "within ±1e+06"),
+    ("api/explain", {"config": {"input": [[1e300]]}}, "config", "within ±1e+06"),
+    ("api/explain", {"config": {"bias": 10 ** 400}}, "config", "within ±1e+06"),
+    ("api/explain", {"config": {"lr": 1e300}}, "config", "within ±1e+06"),
+    ("api/explain", {"config": {"fc_bias": [10 ** 400, 0]}}, "config", "within ±1e+06"),
+])
+def test_overflowing_and_mistyped_numbers_answer_400(server, path, body, field, message):
+    status, _, answer = call(server.url + path, "POST", body)
+    assert status == 400, answer
+    assert answer.get("field") == field and message in answer["error"], answer
+
+
+def test_explain_config_bounds_keep_every_number_finite():
+    # The largest values and sizes allowed: every number of the trace is still finite.
+    config = {"input": [[1e6] * 16] * 16, "kernel": [[1e6] * 7] * 7, "bias": 1e6, "label": 1,
+              "padding": 3, "pool": {"kind": "avg", "size": 1, "stride": 1},
+              "fc_weight": [[1e6, -1e6]] * 256, "fc_bias": [1e6, -1e6], "lr": 1e6}
+    trace = json.loads(explain(config).json())      # 16x16 pooled values: 256 features
+    json.dumps(trace, allow_nan=False)
+    assert abs(trace["values"]["loss"]) > 1e15
+    for key, value in (("stride", 33), ("label", 10 ** 30), ("padding", 10 ** 30)):
+        with pytest.raises(ConfigError):
+            validate_config({key: value})
+
+
+def test_shapes_cost_is_checked_before_anything_is_built_or_run(monkeypatch):
+    # conv 1 31 on 64x250x250: 30 million multiply-adds, but an im2col matrix of 3 billion
+    # values (12 GB): refused by arithmetic, before a layer exists.
+    def no_building(*args, **kwargs):
+        raise AssertionError("a layer was built")
+    monkeypatch.setattr(layers.nn.Conv2d, "__init__", no_building)
+    with pytest.raises(ValidationError, match="im2col") as raised:
+        layers.build_model("conv 1 31", (64, 250, 250))
+    assert raised.value.field == "layers"
+    with pytest.raises(ValidationError, match="line 4: .* multiply-adds"):
+        layers.build_model("conv 64 3 padding=1\n" * 4, (64, 128, 128))
+    monkeypatch.undo()
+    from scratchcnn.viz import api as api_module
+    monkeypatch.setattr(api_module, "summary", lambda *a, **k: pytest.fail("summary ran"))
+    for size in ([3, 512, 512], [3, 400, 500]):
+        with pytest.raises(ValidationError,
+                           match="alexnet at a .* input, layer features") as raised:
+            Api(None).shapes({"model": "alexnet", "input": size})
+        assert raised.value.field == "input"
+
+
+def test_request_size_fields_are_checked_before_int(server):
+    count = "1" * 4301
+    status, _, answer = raw_request(server, "GET", "/api/network/examples?count=" + count)
+    assert status == 400 and answer["field"] == "count"
+    status, _, answer = raw_request(server, "POST", "/api/conv",
+                                    {"Content-Type": "application/json",
+                                     "Content-Length": "9" * 4301})
+    assert status == 413 and "4301-digit" in answer["error"]
+    status, _, answer = raw_request(server, "POST", "/api/conv",
+                                    {"Content-Type": "application/json",
+                                     "Content-Length": "0" * 5000 + "2"}, b"{}")
+    assert status == 200
+
+
+def test_deeply_nested_bodies_are_refused(server):
+    deep = {"config": {"input": json.loads("[" * 40 + "1" + "]" * 40)}}
+    status, _, answer = call(server.url + "api/explain", "POST", deep)
+    assert status == 400 and "nested too deeply" in answer["error"]
+
+
+def test_head_requests_for_the_page(server):
+    for path, kind in (("/", "text/html"), ("/static/app.js", "text/javascript")):
+        status, response, body = raw_request(server, "HEAD", path)
+        assert status == 200 and response.getheader("Content-Type").startswith(kind)
+        assert int(response.getheader("Content-Length")) > 1000 and body == b""
+    status, response, _ = raw_request(server, "PUT", "/")
+    assert status == 405 and response.getheader("Allow") == "GET, HEAD"
+
+
+@pytest.mark.parametrize("method, path, content_type, status", [
+    ("POST", "/api/nothing", "application/json", 404),
+    ("POST", "/api/info", "application/json", 405),
+    ("POST", "/", "application/json", 405),
+    ("POST", "/api/conv", "text/plain", 415),
+    ("POST", "/api/conv?x=1", "application/json", 400),
+])
+def test_error_answers_read_the_body_first(server, method, path, content_type, status):
+    # A body the answer does not need is still read, so that closing the connection does
+    # not reset it before the client has read the answer (a client sends the whole body
+    # before it reads).
+    body = json.dumps({"pad": "x" * 600_000}).encode()
+    for _ in range(3):
+        answer = raw_request(server, method, path, {"Content-Type": content_type,
+                                                    "Content-Length": str(len(body))}, body)
+        assert answer[0] == status and "error" in answer[2]
+
+
+def serving(**options):
+    """A VisualizerServer with non-default limits, serving from a thread."""
+    server = VisualizerServer("127.0.0.1", 0, Api(None), **options)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_serving(server, thread):
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def trickle(server, first, more, seconds=8):
+    """Send ``first``, then ``more`` every 0.2 s until the server answers or closes;
+    (what it sent, seconds taken)."""
+    import select
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+        sock.sendall(first)
+        started, answer = time.monotonic(), b""
+        while time.monotonic() - started < seconds:
+            if select.select([sock], [], [], 0.2)[0]:
+                try:
+                    chunk = sock.recv(65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                answer += chunk
+            else:
+                sock.sendall(more)
+        return answer, time.monotonic() - started
+
+
+def test_a_slow_client_has_one_deadline_for_the_whole_request():
+    # A byte every 0.2 s would never hit a per-read timeout; the deadline is for it all.
+    server, thread = serving(request_deadline=1.0)
+    try:
+        answer, took = trickle(server, b"POST /api/conv HTTP/1.0\r\nContent-Type: "
+                               b"application/json\r\nContent-Length: 100\r\n\r\n{", b" ")
+        assert answer.startswith(b"HTTP/1.0 408") and took < 5, answer
+        assert b"did not arrive within 1.0 seconds" in answer
+        answer, took = trickle(server, b"GET / HTTP/1.0\r\n", b"X-Slow: 1\r\n")
+        assert answer == b"" and took < 5          # closed without an answer
+        assert raw_request(server, "GET", "/api/info")[0] == 200
+    finally:
+        stop_serving(server, thread)
+
+
+def test_requests_beyond_the_handler_limit_answer_503():
+    server, thread = serving(max_handlers=2, request_deadline=20)
+    idle = [socket.create_connection(("127.0.0.1", server.server_port), timeout=10)
+            for _ in range(2)]
+    try:
+        time.sleep(0.5)                     # both are being served (waiting for a request)
+        status, response, answer = raw_request(server, "GET", "/api/info")
+        assert status == 503 and "busy" in answer["error"]
+        assert response.getheader("Retry-After") == "1"
+        for sock in idle:
+            sock.close()
+        deadline = time.monotonic() + 10
+        while raw_request(server, "GET", "/api/info")[0] != 200:
+            assert time.monotonic() < deadline, "the handlers were not released"
+            time.sleep(0.1)
+    finally:
+        for sock in idle:
+            sock.close()
+        stop_serving(server, thread)
+
+
+def test_unreadable_test_images_answer_503(checkpoint, tmp_path, monkeypatch):
+    import scratchcnn.data
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(scratchcnn.data, "load_dataset", unreadable)
+    service = NetworkService(checkpoint=checkpoint, workdir=tmp_path)
+    with pytest.raises(ValidationError, match="could not be read.*Permission denied") as raised:
+        service.examples(3)
+    assert raised.value.status == 503
+    assert service.status()["state"] == "ready"
+
+
+def test_stale_training_folders_are_removed_at_start(tmp_path):
+    old, new = tmp_path / ".training-old", tmp_path / ".training-new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "best.npz").write_text("partial")
+    long_ago = time.time() - 2 * 3600
+    os.utime(old, (long_ago, long_ago))
+    NetworkService(workdir=tmp_path)
+    assert not old.exists() and new.exists()    # a recent one may be another server's

@@ -24,7 +24,7 @@ from scratchcnn.tensor import Tensor
 from scratchcnn.viz.explorers import DEFAULT_CONV, DEFAULT_POOL, Formatter
 from scratchcnn.viz.network import NetworkService
 
-from viz_support import running_server, train_tiny_checkpoint
+from viz_support import running_server, shared_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = Path(os.environ.get("SCRATCHCNN_SCREENSHOT_DIR") or ROOT / "test-artifacts" / "screenshots")
@@ -71,7 +71,7 @@ def checkpoint(tmp_path_factory):
     """$SCRATCHCNN_VIZ_CHECKPOINT (the screenshots for the docs use a fully trained
     model), else a quickly trained one."""
     return (os.environ.get("SCRATCHCNN_VIZ_CHECKPOINT")
-            or train_tiny_checkpoint(tmp_path_factory.mktemp("tiny-digits")))
+            or shared_checkpoint(tmp_path_factory))
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,25 @@ def settled(driver):
     return driver.execute_script("return document.body.dataset.pending") == "0"
 
 
+def console_errors(driver, expected_400=()):
+    """The browser console's errors since the last call (reading the log empties it),
+    less the failed requests a test makes on purpose: a 400 answer from one of the API
+    paths in ``expected_400``. Every other failed request (a 500, a 404) is an error."""
+    errors = []
+    for entry in driver.get_log("browser"):
+        if entry["level"] != "SEVERE":
+            continue
+        message = entry["message"]
+        if "status of 400" in message and any(f"/api/{path} " in message
+                                              for path in expected_400):
+            continue
+        errors.append(message)
+    return errors
+
+
 def open_panel(driver, url, panel):
     driver.get("about:blank")
+    console_errors(driver)            # this test's errors only, whatever ran before
     driver.get(f"{url}#{panel}")
     wait(driver, lambda d: d.find_element("id", f"panel-{panel}").is_displayed(),
          message=f"panel {panel} not shown")
@@ -264,6 +281,7 @@ def test_convolution_explorer(driver, url):
     hover(driver, cell(driver, "conv-output", 2, 3))
     assert len(marked(driver, "conv-padded", "rf")) == 9
     screenshot(driver, "conv")
+    assert console_errors(driver, expected_400=["conv"]) == []     # the stride of 9
 
 
 def test_pooling_explorer(driver, url):
@@ -302,6 +320,7 @@ def test_pooling_explorer(driver, url):
     hover(driver, cell(driver, "pool-output", 1, 1))
     assert len(marked(driver, "pool-padded", "winner")) == 1
     screenshot(driver, "pool")
+    assert console_errors(driver) == []
 
 
 def test_shape_calculator(driver, url):
@@ -330,6 +349,7 @@ def test_shape_calculator(driver, url):
     wait(driver, lambda d: settled(d) and not d.find_element("id", "shape-problem").is_displayed()
          and "alexnet" in text(d, "shape-title"))
     screenshot(driver, "shapes")
+    assert console_errors(driver, expected_400=["shapes"]) == []   # the unknown layer
 
 
 def test_network_explorer(driver, url, service):
@@ -380,6 +400,7 @@ def test_network_explorer(driver, url, service):
                    for tr in patches[0].find_elements("css selector", "tr")]
     np.testing.assert_allclose(shown_patch, inspected["patch"][0], atol=5e-4)
     screenshot(driver, "network")
+    assert console_errors(driver) == []
 
 
 def test_network_explorer_trains_the_default_model_on_first_use(driver, tmp_path):
@@ -394,6 +415,7 @@ def test_network_explorer_trains_the_default_model_on_first_use(driver, tmp_path
     assert text(driver, "net-status").startswith("digits_cnn trained on digits; trained "
                                                  "digits_cnn: ")
     assert (tmp_path / "digits_cnn.npz").exists()
+    assert console_errors(driver) == []
 
 
 def test_worked_example(driver, url):
@@ -407,9 +429,4 @@ def test_worked_example(driver, url):
     assert len(driver.find_elements("css selector", "#ex-steps h3")) == len(steps)
     screenshot(driver, "example")
     driver.find_element("id", "ex-all").click()
-
-
-def test_no_errors_in_the_browser_console(driver):
-    errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
-              and "/api/" not in entry["message"]]   # answers 400 on purpose above
-    assert errors == []
+    assert console_errors(driver) == []

@@ -11,12 +11,12 @@ import urllib.request
 
 import pytest
 
-from viz_support import train_tiny_checkpoint
+from viz_support import shared_checkpoint
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    return train_tiny_checkpoint(tmp_path_factory.mktemp("tiny-digits"))
+    return shared_checkpoint(tmp_path_factory)
 
 
 def start(*argv):

@@ -19,6 +19,20 @@ def train_tiny_checkpoint(folder):
     return os.path.join(os.fspath(folder), "best.npz")
 
 
+_SHARED = {}
+
+
+def shared_checkpoint(tmp_path_factory):
+    """One tiny checkpoint for the whole session, trained on first use: the visualizer's
+    test files all read it (none writes to it). Kept here, not in a fixture of each file,
+    because a fixture imported into several files runs once per file."""
+    path = _SHARED.get("checkpoint")
+    if path is None or not os.path.exists(path):
+        path = _SHARED["checkpoint"] = train_tiny_checkpoint(
+            tmp_path_factory.mktemp("tiny-digits"))
+    return path
+
+
 @contextlib.contextmanager
 def running_server(**options):
     """A visualizer server on a free loopback port, serving from a thread."""

@@ -51,13 +51,20 @@ Configuration (JSON object; every key optional, defaults from --dump-config):
   kernel     2-D list of numbers: the one filter (kh x kw), at most 7 x 7 and at most
              the padded input
   bias       number: the filter's bias
-  stride     int >= 1: convolution stride
-  padding    int >= 0: zero padding on every side of the input
-  pool       {"kind": "max" | "avg", "size": int >= 1, "stride": int >= 1}
+  stride     int in 1..32: convolution stride
+  padding    int in 0..3: zero padding on every side of the input
+  pool       {"kind": "max" | "avg", "size": int in 1..32, "stride": int in 1..32}
   fc_weight  2-D list, F rows x K columns: F = number of pooled values, K = classes (>= 2)
   fc_bias    list of K numbers
   label      int in [0, K): the true class
-  lr         number > 0: the SGD learning rate"""
+  lr         number > 0: the SGD learning rate
+Every number is at most 1e6 in magnitude (so that every result stays finite)."""
+
+# Bounds that keep every number of the trace finite and every size small: values and
+# sizes beyond them describe no different network (a stride of 32 already passes any
+# padded input of at most 16 + 2*3 = 22).
+MAX_ABS_VALUE = 1e6
+MAX_STEP = 32
 
 
 class ConfigError(ArgumentError):
@@ -69,9 +76,11 @@ def _matrix(config, key, max_size=16):
     value = config[key]
     try:
         array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except OverflowError:             # an int too large for a float
+        raise ConfigError(f"'{key}' values must be within ±{MAX_ABS_VALUE:g}") from None
+    except (TypeError, ValueError, RecursionError):
         raise ConfigError(f"'{key}' must be a 2-D list of numbers (rows of equal length), "
-                          f"got {value!r}") from None
+                          f"got {_short(value)}") from None
     if array.ndim != 2 or array.size == 0:
         raise ConfigError(f"'{key}' must be a non-empty 2-D list of numbers, got shape "
                           f"{array.shape}")
@@ -79,20 +88,39 @@ def _matrix(config, key, max_size=16):
         raise ConfigError(f"'{key}' is at most {max_size} x {max_size}, got {array.shape}")
     if not np.isfinite(array).all():
         raise ConfigError(f"'{key}' must hold finite numbers")
+    if (np.abs(array) > MAX_ABS_VALUE).any():
+        raise ConfigError(f"'{key}' values must be within ±{MAX_ABS_VALUE:g}, got "
+                          f"{array[np.abs(array) > MAX_ABS_VALUE][0]:g}")
     return array
 
 
-def _int(config, key, minimum, value=None):
+def _short(value):
+    """``repr(value)``, cut to 60 characters for error messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _int(config, key, minimum, value=None, maximum=None):
     value = config[key] if value is None else value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ConfigError(f"'{key}' must be an int >= {minimum}, got {value!r}")
+        raise ConfigError(f"'{key}' must be an int >= {minimum}, got {_short(value)}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"'{key}' is at most {maximum}, got {_short(value)}")
     return int(value)
 
 
 def _number(value, key):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ConfigError(f"'{key}' must be a finite number, got {value!r}")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"'{key}' must be a finite number, got {_short(value)}")
+    try:
+        number = float(value)
+    except OverflowError:             # an int too large for a float
+        number = MAX_ABS_VALUE * 2
+    if not np.isfinite(number):
+        raise ConfigError(f"'{key}' must be a finite number, got {_short(value)}")
+    if abs(number) > MAX_ABS_VALUE:
+        raise ConfigError(f"'{key}' must be within ±{MAX_ABS_VALUE:g}, got {_short(value)}")
+    return number
 
 
 def validate_config(user_config=None):
@@ -114,11 +142,13 @@ def validate_config(user_config=None):
                           f"{config['pool']!r}")
     if pool["kind"] not in ("max", "avg"):
         raise ConfigError(f"'pool.kind' must be 'max' or 'avg', got {pool['kind']!r}")
-    _int(pool, "size", 1, pool["size"]), _int(pool, "stride", 1, pool["stride"])
+    _int(pool, "size", 1, pool["size"], MAX_STEP)
+    _int(pool, "stride", 1, pool["stride"], MAX_STEP)
     config["pool"] = pool
 
     image, kernel = _matrix(config, "input"), _matrix(config, "kernel", 7)
-    stride, padding = _int(config, "stride", 1), _int(config, "padding", 0)
+    stride = _int(config, "stride", 1, maximum=MAX_STEP)
+    padding = _int(config, "padding", 0)
     if padding > 3:
         raise ConfigError(f"'padding' is at most 3, got {padding}")
     _number(config["bias"], "bias")

@@ -55,6 +55,9 @@ def _formula(in_hw, out_hw, args):
     return f"H: {parts[0]}; W: {parts[1]}"
 
 
+shape_formula = _formula      # the public name (the visualizer's explorers use it)
+
+
 def _format_shape(shape, layout):
     if layout == "nchw":
         return "[" + ", ".join(str(d) for d in shape) + "]"
@@ -136,6 +139,8 @@ class Summary:
             f"Parameter memory: {t['param_memory_mb']:.2f} MB",
             f"Activation memory (forward): {t['activation_memory_mb']:.2f} MB",
         ]
+
+    total_lines = _total_lines    # the public name: the totals as the table prints them
 
     def __str__(self):
         header, body = self._table()

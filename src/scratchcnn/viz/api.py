@@ -66,14 +66,18 @@ class MethodNotAllowed(v.ValidationError):
 
 @functools.lru_cache(maxsize=8)
 def _zoo_summary(name, input_size, layout):
-    """A zoo model's summary (cached: building AlexNet and running it once takes a moment)."""
-    return summary(models.get(name), input_size, formulas=True, layout=layout, name=name)
+    """A zoo model's summary (cached: building AlexNet and running it once takes a
+    moment), refused by arithmetic first when the input would make it too costly to run."""
+    model = models.get(name)
+    layers.check_model_cost(model, input_size,
+                            f"{name} at a {'x'.join(map(str, input_size))} input")
+    return summary(model, input_size, formulas=True, layout=layout, name=name)
 
 
 def _summary_dict(result):
     out = result.to_dict()
     out["text"] = str(result)
-    out["total_lines"] = result._total_lines()
+    out["total_lines"] = result.total_lines()
     return out
 
 
@@ -164,6 +168,8 @@ class Api:
                                     f"channel(s), got {input_size[0]}", "input")
         try:
             return _summary_dict(_zoo_summary(name, tuple(input_size), layout))
+        except v.ValidationError:
+            raise                         # too costly at this size: says so itself
         except ScratchCNNError as error:
             raise v.ValidationError(f"{name} does not fit a {'x'.join(map(str, input_size))} "
                                     f"input: {error}", "input") from None
@@ -206,7 +212,8 @@ class Api:
         """``?count=N`` (1..100, default 30): test images to pick from."""
         v.require_object(query, ("count",))
         count = query.get("count", "30")
-        if not (count.isascii() and count.isdigit()) or not 1 <= int(count) <= MAX_EXAMPLES:
+        if (len(count) > len(str(MAX_EXAMPLES)) or not (count.isascii() and count.isdigit())
+                or not 1 <= int(count) <= MAX_EXAMPLES):
             raise v.ValidationError(f"count must be an integer in 1..{MAX_EXAMPLES}, got "
                                     f"{count[:20]!r}", "count")
         return self._network().examples(int(count))

@@ -24,7 +24,7 @@ from ..nn import functional as F
 from ..ops.conv import pad_spatial, windows
 from ..ops.pool import max_pool2d_forward
 from ..shapes import conv_output_size
-from ..summary import _formula as summary_formula
+from ..summary import shape_formula as summary_formula
 from ..tensor import Tensor
 from . import validation as v
 

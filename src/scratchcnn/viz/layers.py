@@ -27,17 +27,22 @@ import re
 
 from .. import nn
 from ..errors import ScratchCNNError
+from ..shapes import conv_output_size, pool_output_size
 from .validation import ValidationError
 
 MAX_LAYERS = 64
-# Guards on what a pasted list may allocate and compute (AlexNet, the largest zoo model,
-# has 62 million parameters and 1.1 billion multiply-adds at 227x227).
+# Guards on what a pasted list (or a zoo model at another input size) may allocate and
+# compute, all checked by arithmetic before any layer is built or run (AlexNet, the
+# largest zoo model, has 62 million parameters and 1.1 billion multiply-adds at 227x227).
 MAX_PARAMS = 80_000_000
-MAX_MACS = 3_000_000_000
+MAX_MACS = 2_000_000_000
 MAX_CHANNELS = 4096
 MAX_UNITS = 16384
 MAX_KERNEL = 31
 MAX_ACTIVATIONS = 32_000_000   # output values of all layers together, for one image
+# A convolution runs as im2col: one (C*kh*kw) x (OH*OW) matrix per image, 4 bytes a value.
+# 50 million values (200 MB) is far above any zoo model's (AlexNet's largest: 1.8 million).
+MAX_UNFOLDED = 50_000_000
 
 _ALIASES = {
     "conv": "conv", "conv2d": "conv", "maxpool": "maxpool", "maxpool2d": "maxpool",
@@ -79,6 +84,9 @@ def parse_line(line, number):
     text = line.replace("(", " ").replace(")", " ").replace(",", " ")
     text = re.sub(r"\s*=\s*", "=", text).replace("nn.", "")
     tokens = text.split()
+    if not tokens:
+        raise ValidationError(f"{where}: cannot read {line.strip()[:40]!r}: a line starts "
+                              "with a layer name, e.g. 'conv 96 11'", "layers")
     name = tokens[0].lower().replace("_", "")
     if name not in _ALIASES:
         raise ValidationError(f"{where}: unknown layer {tokens[0]!r}; known: "
@@ -148,7 +156,8 @@ def _spec(kind, args, kwargs, shape, where):
         if "out_channels" not in a or "kernel_size" not in a:
             raise ValidationError(f"{where}: conv needs OUT KERNEL, e.g. 'conv 96 11 "
                                   "stride=4'", "layers")
-        channels = a.pop("in_channels", shape[0])
+        channels = _int_arg(a.pop("in_channels", shape[0]), "in_channels", 1,
+                            max(MAX_CHANNELS, shape[0]), where)
         if channels != shape[0]:
             raise ValidationError(f"{where}: conv expects {channels} input channels, but the "
                                   f"previous layer gives {shape[0]}", "layers")
@@ -177,7 +186,8 @@ def _spec(kind, args, kwargs, shape, where):
         if len(shape) != 1:
             raise ValidationError(f"{where}: linear needs flat features; add 'flatten' "
                                   f"before it (its input is {tuple(shape)})", "layers")
-        features = a.pop("in_features", shape[0])
+        features = _int_arg(a.pop("in_features", shape[0]), "in_features", 1,
+                            max(MAX_ACTIVATIONS, shape[0]), where)
         if features != shape[0]:
             raise ValidationError(f"{where}: linear expects {features} input features, but "
                                   f"the previous layer gives {shape[0]}", "layers")
@@ -230,20 +240,101 @@ def _params(cls, spec):
     return 2 * spec["num_features"] if cls is nn.BatchNorm2d else 0
 
 
-def _macs(layer, out_shape):
-    """Multiply-adds for one image, as ``summary`` counts them."""
-    if isinstance(layer, nn.Conv2d):
-        (kh, kw) = layer.kernel_size
-        return layer.out_channels * out_shape[1] * out_shape[2] * layer.in_channels * kh * kw
-    if isinstance(layer, nn.Linear):
-        return layer.in_features * layer.out_features
-    return 0
+def _output_shape(cls, spec, shape):
+    """The (C, H, W) or (F,) output of a layer given as (class, keyword arguments), by
+    the shape arithmetic of :mod:`scratchcnn.shapes` (nothing is built)."""
+    if cls is nn.Conv2d:
+        hw = conv_output_size(tuple(shape[1:]), spec["kernel_size"], spec.get("stride", 1),
+                              spec.get("padding", 0), spec.get("dilation", 1))
+        return (spec["out_channels"], *hw)
+    if cls in (nn.MaxPool2d, nn.AvgPool2d):
+        hw = pool_output_size(tuple(shape[1:]), spec["kernel_size"], spec.get("stride"),
+                              spec.get("padding", 0))
+        return (shape[0], *hw)
+    if cls is nn.Linear:
+        return (spec["out_features"],)
+    if cls is nn.Flatten:
+        return (math.prod(shape),)
+    if cls is nn.AdaptiveAvgPool2d:
+        return (shape[0], spec["output_size"], spec["output_size"])
+    return tuple(shape)
+
+
+class Budget:
+    """Adds up what the layers will hold and compute for one image and refuses, naming
+    the layer, as soon as a limit is passed: parameters, the im2col matrix of a
+    convolution, output values and multiply-adds. Pure arithmetic: use it before
+    anything is built or run."""
+
+    def __init__(self, field="layers"):
+        self.field = field
+        self.params = self.macs = self.values = 0
+
+    def _refuse(self, message):
+        raise ValidationError(message, self.field)
+
+    def add_params(self, where, params):
+        """A layer's ``params`` parameters (checked first: they are allocated first)."""
+        self.params += params
+        if self.params > MAX_PARAMS:
+            self._refuse(f"{where}: the network would have {self.params:,} parameters; "
+                         f"the calculator builds at most {MAX_PARAMS:,}")
+
+    def add(self, where, out_shape, conv=None, linear=None):
+        """A layer's output of ``out_shape`` (C, H, W) or (F,) for one image; ``conv`` =
+        (in_channels, out_channels, (kh, kw)) for a convolution, ``linear`` =
+        (in_features, out_features) for a linear layer."""
+        if conv is not None:
+            in_channels, out_channels, (kh, kw) = conv
+            unfolded = in_channels * kh * kw * math.prod(out_shape[1:])
+            if unfolded > MAX_UNFOLDED:
+                self._refuse(f"{where}: the convolution would unfold its input into "
+                             f"{unfolded:,} values (im2col: {in_channels}*{kh}*{kw} rows x "
+                             f"{'*'.join(map(str, out_shape[1:]))} columns); the "
+                             f"calculator runs at most {MAX_UNFOLDED:,}")
+            self.macs += out_channels * unfolded
+        if linear is not None:
+            self.macs += linear[0] * linear[1]
+        self.values += math.prod(out_shape)
+        if self.values > MAX_ACTIVATIONS:
+            self._refuse(f"{where}: the layers' outputs would hold {self.values:,} values "
+                         f"per image; the calculator runs at most {MAX_ACTIVATIONS:,}")
+        if self.macs > MAX_MACS:
+            self._refuse(f"{where}: the network would need {self.macs:,} multiply-adds "
+                         f"per image; the calculator runs at most {MAX_MACS:,}")
+
+
+def check_model_cost(model, input_shape, what):
+    """Refuse (a ``ValidationError`` on ``input``) a built model whose forward pass on
+    one ``input_shape`` image would pass the calculator's limits, before it runs. The
+    leaf layers are walked in order (as the zoo's models run them), each output shape
+    from the layer's ``output_shape`` arithmetic. A layer whose arithmetic fails ends
+    the walk: the forward pass stops at that layer too, with the library's own error."""
+    budget = Budget(field="input")
+    shape = (1, *input_shape)
+    for name, module in model.named_modules():
+        if module._modules:
+            continue                      # a container: its leaves are counted
+        where = f"{what}, layer {name}"
+        budget.add_params(where, sum(p.numel() for p in module.parameters()))
+        try:
+            out = tuple(module.output_shape(shape))
+        except ScratchCNNError:
+            return
+        conv = ((module.in_channels, module.out_channels, module.kernel_size)
+                if isinstance(module, nn.Conv2d) else None)
+        linear = ((module.in_features, module.out_features)
+                  if isinstance(module, nn.Linear) else None)
+        budget.add(where, out[1:], conv, linear)
+        shape = out
 
 
 def build_model(text, input_shape):
     """An ``nn.Sequential`` from a layer list for a (C, H, W) input; a
     :class:`ValidationError` naming the line when a layer is unknown, malformed, does not
-    fit the shape it receives, or the whole would be too large to run."""
+    fit the shape it receives, or the whole would be too large to run. Every line is
+    parsed, its output shape and cost computed and the limits checked before the first
+    layer is built."""
     lines = [(number, line.split("#", 1)[0].strip())
              for number, line in enumerate(text.splitlines(), 1)]
     lines = [(number, line) for number, line in lines if line]
@@ -252,29 +343,31 @@ def build_model(text, input_shape):
                               "'conv 96 11 stride=4'", "layers")
     if len(lines) > MAX_LAYERS:
         raise ValidationError(f"at most {MAX_LAYERS} layers, got {len(lines)}", "layers")
-    layers, shape, params, macs, values = [], tuple(input_shape), 0, 0, 0
+    specs, shape, budget = [], tuple(input_shape), Budget()
     for number, line in lines:
         where = f"line {number}"
         cls, spec = _spec(*parse_line(line, number), shape, where)
-        params += _params(cls, spec)
-        if params > MAX_PARAMS:
-            raise ValidationError(f"{where}: the network would have {params:,} parameters; "
-                                  f"the calculator builds at most {MAX_PARAMS:,}", "layers")
+        budget.add_params(where, _params(cls, spec))
         try:
-            layer = cls(**spec)
-            out_shape = tuple(layer.output_shape((1,) + shape))[1:]
+            out_shape = _output_shape(cls, spec, shape)
         except ScratchCNNError as error:
             raise ValidationError(f"{where} ({line}): {error}", "layers") from None
-        macs += _macs(layer, out_shape)
-        values += math.prod(out_shape)
-        if values > MAX_ACTIVATIONS:
-            raise ValidationError(f"{where}: the layers' outputs would hold {values:,} values "
-                                  f"per image; the calculator runs at most "
-                                  f"{MAX_ACTIVATIONS:,}", "layers")
-        if macs > MAX_MACS:
-            raise ValidationError(f"{where}: the network would need {macs:,} multiply-adds "
-                                  f"per image; the calculator runs at most {MAX_MACS:,}",
-                                  "layers")
-        layers.append(layer)
+        conv = ((spec["in_channels"], spec["out_channels"], (spec["kernel_size"],) * 2)
+                if cls is nn.Conv2d else None)
+        linear = ((spec["in_features"], spec["out_features"]) if cls is nn.Linear
+                  else None)
+        budget.add(where, out_shape, conv, linear)
+        specs.append((where, line, cls, spec, shape, out_shape))
         shape = out_shape
+    layers = []
+    for where, line, cls, spec, in_shape, out_shape in specs:
+        try:
+            layer = cls(**spec)
+            built = tuple(layer.output_shape((1,) + in_shape))[1:]
+        except ScratchCNNError as error:
+            raise ValidationError(f"{where} ({line}): {error}", "layers") from None
+        if built != out_shape:            # the arithmetic above must be the layer's own
+            raise ValidationError(f"{where} ({line}): output shape {built} where "
+                                  f"{out_shape} was expected", "layers")
+        layers.append(layer)
     return nn.Sequential(*layers)

@@ -8,11 +8,13 @@ leaf layer's input and output with forward hooks; an inspected value is recomput
 the layer's own weights and the window of its input that ``ops.conv.windows`` reads.
 """
 
+import glob
 import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 
 import numpy as np
 
@@ -36,6 +38,16 @@ MAX_EXAMPLES = 100
 EXAMPLE_DATA = ("digits", "mnist", "fashion-mnist", "cifar10")
 _ACTIVATIONS = {ReLU: "max(0, x)", LeakyReLU: "x if x > 0 else slope*x", Tanh: "tanh(x)",
                 Sigmoid: "1 / (1 + e^-x)"}
+# How an inspected convolution value's equation is written: every product while there are
+# at most this many (one input channel under a kernel of up to 7x7: 49 terms) ...
+MAX_WRITTEN_PRODUCTS = 49
+# ... else one dot product per input channel while there are at most this many (the
+# digits model's convolutions have 1 and 16), else only the number of products.
+MAX_WRITTEN_CHANNELS = 64
+# Training folders (``.training-*`` in the workdir) left behind by a server that was
+# killed while training are removed at start once they are this old; a younger one may
+# belong to another server training right now (the digits model takes seconds).
+STALE_TRAINING_SECONDS = 3600
 
 
 def default_workdir():
@@ -91,18 +103,20 @@ class NetworkService:
         self.training = dict(DEFAULT_TRAINING, **(training or {}))
         self._state_lock = threading.Lock()
         self._run_lock = threading.Lock()      # one forward pass with hooks at a time
+        self._examples_lock = threading.Lock()  # loading the test images (may be slow)
         self._thread = None
         self._model = self._checkpoint = self._path = None
         self._state, self._message, self._progress = "idle", "", None
-        self._examples = None
+        self._examples = None                   # (data set name, its test split)
+        _remove_stale_training_folders(self.workdir)
         if checkpoint is not None:
             # A named checkpoint must load: errors reach the command line.
-            self._use(os.fspath(checkpoint))
-            self._message = f"loaded {self._path}"
+            path = os.fspath(checkpoint)
+            self._use(path, f"loaded {path}")
         elif os.path.exists(self.cached_path):
             try:
-                self._use(self.cached_path)
-                self._message = f"loaded the model trained earlier ({self._path})"
+                self._use(self.cached_path,
+                          f"loaded the model trained earlier ({self.cached_path})")
             except (ScratchCNNError, OSError) as error:
                 self._message = f"the cached model could not be read ({error}); it will be "\
                                 "trained again"
@@ -112,7 +126,9 @@ class NetworkService:
         return os.path.join(self.workdir, CACHED_NAME)
 
     # ------------------------------------------------------------------ state
-    def _use(self, path):
+    def _use(self, path, message):
+        """Load the checkpoint at ``path`` and make it the model: state, model and
+        ``message`` change together, so no one sees "ready" with an old message."""
         model, checkpoint = workflow.load_model(path)
         size = checkpoint.get("input_size")
         if not isinstance(size, list) or len(size) != 3:
@@ -120,7 +136,7 @@ class NetworkService:
                                     f"input_size is {size!r}, expected [C, H, W])")
         with self._state_lock:
             self._model, self._checkpoint, self._path = model, checkpoint, path
-            self._state, self._progress, self._examples = "ready", None, None
+            self._state, self._progress, self._message = "ready", None, message
 
     def status(self):
         """``{"state": "idle" | "training" | "ready" | "error", "message", "progress",
@@ -175,10 +191,8 @@ class NetworkService:
             _, _, result, _ = workflow.train(out_dir=run_dir, progress=False, plots=False,
                                              log=self._log, **self.training)
             os.replace(os.path.join(run_dir, "best.npz"), self.cached_path)
-            self._use(self.cached_path)
-            with self._state_lock:
-                self._message = (f"trained digits_cnn: {100 * result['accuracy']:.1f}% test "
-                                 f"accuracy; cached in {self.cached_path}")
+            self._use(self.cached_path, f"trained digits_cnn: {100 * result['accuracy']:.1f}% "
+                                        f"test accuracy; cached in {self.cached_path}")
         except Exception as error:   # reported on the page; the server keeps running
             with self._state_lock:
                 self._state, self._message = "error", f"training failed: {error}"
@@ -202,15 +216,20 @@ class NetworkService:
             raise v.ValidationError(f"test images are shown for checkpoints trained on "
                                     f"{', '.join(EXAMPLE_DATA)}, not {data}: draw instead",
                                     status=404)
-        with self._state_lock:
-            if self._examples is None:
+        # Its own lock: loading may take a while, and status requests must not wait.
+        with self._examples_lock:
+            if self._examples is None or self._examples[0] != data:
                 from ..data import load_dataset
                 try:
-                    self._examples = load_dataset(data, split="test")
+                    self._examples = (data, load_dataset(data, split="test"))
                 except ScratchCNNError as error:
                     raise v.ValidationError(f"the test images are not available: {error}",
                                             status=404) from None
-            return self._examples
+                except OSError as error:
+                    raise v.ValidationError(f"the test images of {data} could not be read "
+                                            f"({error.strerror or error}); draw instead",
+                                            status=503) from None
+            return self._examples[1]
 
     def examples(self, count):
         """The first ``count`` test images (C, H, W in [0, 1]) with their labels."""
@@ -318,6 +337,19 @@ class NetworkService:
         return result
 
 
+def _remove_stale_training_folders(workdir):
+    """Remove ``.training-*`` folders that a killed server left in ``workdir`` (only ones
+    older than :data:`STALE_TRAINING_SECONDS`: a newer one may be in use)."""
+    now = time.time()
+    for folder in glob.glob(os.path.join(glob.escape(workdir), ".training-*")):
+        try:
+            if os.path.isdir(folder) and not os.path.islink(folder) and \
+                    now - os.path.getmtime(folder) > STALE_TRAINING_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def _explain_conv(module, x, y, at, fmt):
     _, channel, row, col = at
     padded = pad_spatial(x, module.padding)
@@ -330,10 +362,10 @@ def _explain_conv(module, x, y, at, fmt):
     rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
                                     module.dilation)
     ph, pw = module.padding
-    if products.size <= 49:
+    if products.size <= MAX_WRITTEN_PRODUCTS:
         terms = " + ".join(f"{factor(fmt, a)}*{factor(fmt, b)}"
                            for a, b in zip(patch.ravel(), kernel.ravel()))
-    elif len(per_channel) <= 64:
+    elif len(per_channel) <= MAX_WRITTEN_CHANNELS:
         terms = " + ".join(factor(fmt, s) for s in per_channel)
         terms = f"sum over {len(per_channel)} input channels of their dot products: {terms}"
     else:

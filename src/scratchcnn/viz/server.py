@@ -6,17 +6,23 @@
 - ``/api/...``: :class:`~scratchcnn.viz.api.Api`. POST bodies must be JSON
   (``Content-Type: application/json``, which a cross-site form cannot send) of at most
   :data:`MAX_BODY` bytes with a ``Content-Length``; errors are JSON ``{"error", "field"}``
-  with 400 (bad input), 404, 405, 411, 413, 415 or 503 (model not ready).
+  with 400 (bad input), 404, 405, 408, 411, 413, 415 or 503 (model not ready, or the
+  server busy).
+- A client has :data:`REQUEST_DEADLINE` seconds in all to send its request line, headers
+  and body; at most :data:`MAX_HANDLERS` requests are served at once, more answer 503.
 - Bound to a loopback address (the default), requests must name a loopback host in their
   ``Host`` header, which defeats DNS rebinding from web pages.
 """
 
+import io
 import ipaddress
 import json
 import os
 import socket
 import socketserver
 import sys
+import threading
+import time
 import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,11 +32,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..errors import ScratchCNNError
 from .api import Api, MethodNotAllowed
 from .network import NetworkService
-from .validation import ValidationError
+from .validation import ValidationError, nesting_depth
 
 STATIC_DIR = Path(__file__).resolve().with_name("static")
 MAX_BODY = 1_000_000
+MAX_DEPTH = 32            # lists and objects in a JSON body (the API needs 4)
 MAX_QUERY_FIELDS = 20
+REQUEST_DEADLINE = 30     # seconds to send the request line, the headers and the body
+MAX_HANDLERS = 32         # requests served at once (one thread each); more answer 503
+DRAIN_SECONDS = 2         # how long an unread body is read away after an error answer
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
                  ".png": "image/png", ".ico": "image/x-icon"}
@@ -74,6 +84,27 @@ def static_files(folder=STATIC_DIR):
     return files
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A socket's input with one deadline for all reads (``None``: none): each read may
+    wait only for the time that is left, so a client that sends a byte now and then
+    cannot hold a request open for longer than the deadline."""
+
+    def __init__(self, sock, deadline):
+        self.sock = sock
+        self.deadline = deadline
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request did not arrive in time")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
 class Handler(BaseHTTPRequestHandler):
     """One request: the page's files or an API call. Every answer is complete in itself
     (HTTP/1.0: the connection closes after it)."""
@@ -81,7 +112,41 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "scratchcnn-visualizer"
     sys_version = ""
     default_request_version = "HTTP/1.0"   # errors in a request line still get headers
-    timeout = 30        # seconds a client may take to send its request
+    timeout = 30        # seconds one write may wait (reads: the server's request deadline)
+
+    def setup(self):
+        super().setup()
+        self.rfile.close()                 # read through the deadline instead
+        self._reader = _DeadlineReader(self.connection,
+                                       time.monotonic() + self.server.request_deadline)
+        self.rfile = io.BufferedReader(self._reader)
+        self._body_left = 0                # announced body bytes not read yet
+
+    def _done_reading(self):
+        """The request is in: lift the deadline (answers may take their time)."""
+        if self._reader.deadline is not None:
+            self._reader.deadline = None
+            self.connection.settimeout(self.timeout)
+
+    def _drain(self):
+        """Read away (up to :data:`MAX_BODY` bytes, for :data:`DRAIN_SECONDS`) a body that
+        an error answer left unread, so that closing the connection does not reset it
+        before the client has read the answer."""
+        left, self._body_left = min(self._body_left, MAX_BODY), 0
+        if left <= 0:
+            return
+        self.close_connection = True
+        self._reader.deadline = time.monotonic() + DRAIN_SECONDS
+        try:
+            while left > 0:
+                chunk = self.rfile.read1(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:                    # timed out or reset: the connection closes
+            pass
+        finally:
+            self._done_reading()
 
     # ------------------------------------------------------------------ dispatch
     def do_GET(self):
@@ -106,6 +171,7 @@ class Handler(BaseHTTPRequestHandler):
         self._route("OPTIONS")
 
     def _route(self, method):
+        self._body_left = _announced_length(self.headers.get("Content-Length"))
         try:
             # Split by hand: urlsplit would read "//name/..." as a host name.
             path, _, query = self.path.partition("#")[0].partition("?")
@@ -114,12 +180,13 @@ class Handler(BaseHTTPRequestHandler):
                                       "(unexpected Host header)", status=403)
             if path.startswith("/api/"):
                 self._api(method, path, query)
-            elif method != "GET":
-                raise _method_not_allowed(path, method, ["GET"])
+            elif method not in ("GET", "HEAD"):
+                raise _method_not_allowed(path, method, ["GET", "HEAD"])
             else:
                 self._static(path)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True          # the client went away: nothing to answer
+            self._body_left = 0
         except ValidationError as error:
             headers = {"Allow": ", ".join(error.allowed)} if hasattr(error, "allowed") else {}
             self._send_json(error.status, error.to_dict(), headers)
@@ -128,6 +195,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as error:   # a bug: say so, keep serving
             traceback.print_exc(file=sys.stderr)
             self._send_json(500, {"error": f"internal error: {type(error).__name__}: {error}"})
+        finally:
+            self._drain()
 
     def _host_allowed(self):
         host = self.headers.get("Host")
@@ -148,6 +217,7 @@ class Handler(BaseHTTPRequestHandler):
             payload = self._read_json()
         else:
             payload = _query_params(query)
+        self._done_reading()
         self._send_json(200, handler(payload))
 
     def _read_json(self):
@@ -160,9 +230,14 @@ class Handler(BaseHTTPRequestHandler):
             raise ValidationError("a Content-Length header is required", status=411)
         if not (length.isascii() and length.isdigit()):
             raise ValidationError(f"invalid Content-Length {length[:20]!r}")
-        size = int(length)
+        digits = length.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_BODY)):     # checked before int(): it may be huge
+            self.close_connection = True
+            raise ValidationError(f"request body too large: a {len(digits)}-digit "
+                                  f"Content-Length, at most {MAX_BODY} bytes", status=413)
+        size = int(digits)
         if size > MAX_BODY:
-            self.close_connection = True      # the body is left unread
+            self.close_connection = True
             raise ValidationError(f"request body too large: {size} bytes, at most {MAX_BODY}",
                                   status=413)
         if self.headers.get_content_type() != "application/json":
@@ -172,20 +247,26 @@ class Handler(BaseHTTPRequestHandler):
             raw = self.rfile.read(size)
         except TimeoutError:
             self.close_connection = True
-            raise ValidationError(f"the body did not arrive within {self.timeout} seconds",
-                                  status=408) from None
+            self._body_left = 0
+            raise ValidationError(f"the request did not arrive within "
+                                  f"{self.server.request_deadline} seconds", status=408) from None
+        self._body_left = 0
         if len(raw) < size:
             raise ValidationError(f"the body ended after {len(raw)} of {size} bytes")
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError:
             raise ValidationError("the body is not UTF-8 text") from None
         except RecursionError:
             raise ValidationError("the JSON body is nested too deeply") from None
         except ValueError as error:
             raise ValidationError(f"the body is not valid JSON: {error}") from None
+        if nesting_depth(body) > MAX_DEPTH:
+            raise ValidationError(f"the JSON body is nested too deeply (at most {MAX_DEPTH} "
+                                  "levels of lists and objects)")
+        return body
 
     # ------------------------------------------------------------------ static files
     def _static(self, path):
@@ -200,6 +281,7 @@ class Handler(BaseHTTPRequestHandler):
         if file is None:
             raise ValidationError(f"not found: {path[:100]}", status=404)
         body = file.read_bytes()
+        self._done_reading()
         self.send_response(200)
         self.send_header("Content-Type", CONTENT_TYPES[file.suffix])
         self.send_header("Content-Length", str(len(body)))
@@ -207,10 +289,12 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in SECURITY_HEADERS.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     # ------------------------------------------------------------------ answers
     def _send_json(self, status, payload, headers=None):
+        self._done_reading()
         body = json.dumps(payload, allow_nan=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -244,6 +328,15 @@ def _method_not_allowed(path, method, allowed):
                             allowed)
 
 
+def _announced_length(value):
+    """The body size a Content-Length header announces (0 if none or malformed; a huge
+    one as more than :data:`MAX_BODY`)."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return 0
+    digits = value.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(MAX_BODY)) else MAX_BODY + 1
+
+
 def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -262,17 +355,55 @@ def _query_params(query):
 
 
 class VisualizerServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries the API; ``url`` is where it listens."""
+    """A threading HTTP server that carries the API; ``url`` is where it listens. At most
+    ``max_handlers`` requests are served at once (more answer 503 at once), each client
+    has ``request_deadline`` seconds to send its request."""
 
     daemon_threads = True
 
-    def __init__(self, host, port, api, static_dir=STATIC_DIR, verbose=False):
+    def __init__(self, host, port, api, static_dir=STATIC_DIR, verbose=False,
+                 max_handlers=MAX_HANDLERS, request_deadline=REQUEST_DEADLINE):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.api = api
         self.static_dir = static_dir
         self.verbose = verbose
         self.loopback_only = is_loopback(host)
+        self.max_handlers = max_handlers
+        self.request_deadline = request_deadline
+        self._slots = threading.BoundedSemaphore(max_handlers)
         super().__init__((host.strip("[]"), port), Handler)
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)   # starts the thread
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse(self, request):
+        """503 without a thread (the accept loop waits at most a fraction of a second)."""
+        body = json.dumps({"error": f"the server is busy ({self.max_handlers} requests at "
+                                    "once); try again"}).encode("utf-8")
+        head = ("HTTP/1.0 503 Service Unavailable\r\n"
+                "Content-Type: application/json; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nCache-Control: no-store\r\n"
+                "Connection: close\r\n\r\n").encode("ascii")
+        try:
+            request.settimeout(0.2)
+            request.sendall(head + body)
+            request.recv(65536)   # the request, read so that closing does not reset
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
     def server_bind(self):
         # HTTPServer.server_bind would look the host's name up (socket.getfqdn), which

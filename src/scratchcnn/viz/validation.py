@@ -83,7 +83,11 @@ def integer(body, key, low, high, default=MISSING):
 def number(body, key, default=MISSING, limit=MAX_ABS_VALUE):
     """``body[key]`` as a finite float of magnitude at most ``limit``."""
     value = _get(body, key, default)
-    if not is_number(value) or not abs(float(value)) <= limit:
+    try:
+        magnitude = abs(float(value)) if is_number(value) else None
+    except OverflowError:             # an int too large for a float
+        magnitude = None
+    if magnitude is None or not magnitude <= limit:
         raise ValidationError(f"{key} must be a number between {-limit:g} and {limit:g}, got "
                               f"{_describe(value)}", key)
     return float(value)
@@ -148,6 +152,19 @@ def matrix(body, key, max_side, low=-MAX_ABS_VALUE, high=MAX_ABS_VALUE, default=
         raise ValidationError(f"{key} values must be between {low:g} and {high:g}, got "
                               f"{bad:g}", key)
     return array
+
+
+def nesting_depth(value):
+    """How deeply JSON lists and objects are nested in ``value`` (0 for a number or a
+    string), counted without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1)
+                         for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def int_list(body, key, length, low, high, default=MISSING):

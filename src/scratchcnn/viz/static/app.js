@@ -158,7 +158,7 @@ class Explorer {
     try {
       result = await api("POST", this.endpoint, this.state);
     } catch (error) {
-      if (sequence === this.sequence) show(this.el("problem"), error.message);
+      if (sequence === this.sequence) this.failed(error.message);
       return;
     }
     if (sequence !== this.sequence) return;   // a newer request is on its way
@@ -196,6 +196,22 @@ class Explorer {
       this.el("equation").textContent = r.valid ? "Hover a cell of the input or the output." :
         "No output: see why above.";
     }
+  }
+
+  /** The API refused the settings: say why and drop the results of the previous ones
+   * (the editable input and kernel stay: they are the user's). */
+  failed(message) {
+    this.stop();
+    this.result = null;
+    this.position = null;
+    show(this.el("problem"), message);
+    show(this.el("warning"), "");
+    this.el("caption").textContent = "";
+    this.el("formula").textContent = "";
+    this.el("equation").textContent = "No output: see why above.";
+    matrixTable(this.el("padded"), []);
+    matrixTable(this.el("output"), []);
+    this.clear();
   }
 
   clear() {
@@ -330,7 +346,7 @@ function poolInit() {
 }
 
 // ----------------------------------------------------------------------- shapes
-let shapesReady = false;
+let shapesReady = false, shapesSequence = 0;
 
 function shapesInit() {
   if (shapesReady) return;
@@ -364,11 +380,20 @@ async function runShapes() {
   }
   const size = $("shape-input").value.trim();
   if (size) body.input = size.split(/[x×,\s]+/).map(Number);
+  const sequence = ++shapesSequence;
   try {
-    renderSummary(await api("POST", "/api/shapes", body));
+    const summary = await api("POST", "/api/shapes", body);
+    if (sequence !== shapesSequence) return;     // a newer request is on its way
+    renderSummary(summary);
     show($("shape-problem"), "");
   } catch (error) {
+    if (sequence !== shapesSequence) return;
     show($("shape-problem"), error.message);
+    // No table of earlier settings under the message: it would read as their result.
+    $("shape-title").textContent = "";
+    $("shape-table").replaceChildren();
+    $("shape-totals").replaceChildren();
+    $("shape-text").textContent = "";
   }
 }
 
@@ -398,7 +423,10 @@ function renderSummary(summary) {
 }
 
 // ---------------------------------------------------------------------- network
-const net = {started: false, source: null, last: null, drawing: false, point: null, examples: false};
+// source: the image last asked for; last and lastSource: the prediction on screen and
+// the image it is for (what "inspect" must send).
+const net = {started: false, source: null, last: null, lastSource: null, drawing: false, point: null,
+  examples: false};
 
 async function netInit() {
   if (net.started) return;
@@ -524,11 +552,17 @@ async function predict(source) {
   try {
     result = await api("POST", "/api/network/predict", source);
   } catch (error) {
+    if (net.source !== source) return;
+    // Drop the previous image's prediction and feature maps: they are not this image's.
+    net.last = net.lastSource = null;
     $("net-predicted").textContent = error.message;
+    for (const id of ["net-probs", "net-model-input", "net-layers"]) $(id).replaceChildren();
+    $("net-inspect").hidden = true;
     return;
   }
   if (net.source !== source) return;
   net.last = result;
+  net.lastSource = source;
   renderPrediction(result);
 }
 
@@ -605,14 +639,19 @@ function heatCanvas(plane, low, high) {
 
 async function inspect(layer, channel, row, col) {
   const box = $("net-inspect");
+  // The image whose feature maps are on screen (a newer one may still be on its way).
+  const source = net.lastSource;
+  if (!source) return;
   let result;
   try {
-    result = await api("POST", "/api/network/inspect", {...net.source, layer, channel, row, col});
+    result = await api("POST", "/api/network/inspect", {...source, layer, channel, row, col});
   } catch (error) {
+    if (net.lastSource !== source) return;
     box.hidden = false;
     box.replaceChildren(el("p", {className: "problem", textContent: error.message}));
     return;
   }
+  if (net.lastSource !== source) return;   // another image is on screen now
   box.hidden = false;
   const where = result.input_shape.length === 3 ? `channel ${result.channel}, position (${result.row}, ${result.col})` :
     `unit ${result.channel}`;
@@ -620,7 +659,8 @@ async function inspect(layer, channel, row, col) {
   if (result.kind === "conv") {
     parts.push(el("p", {className: "hint", textContent:
       `Input rows ${result.rows.join(", ")} and columns ${result.cols.join(", ")} of the previous layer's output ` +
-      `(padding ${result.padding[0]}: rows or columns outside 0..${result.input_shape[1] - 1} are zeros).`}));
+      `(padding ${result.padding[0]}×${result.padding[1]}: rows outside 0..${result.input_shape[1] - 1} ` +
+      `and columns outside 0..${result.input_shape[2] - 1} are zeros).`}));
     const pairs = el("div", {className: "pairs"});
     const shown = Math.min(result.patch.length, 6);
     for (let c = 0; c < shown; c++) {
@@ -648,36 +688,55 @@ async function inspect(layer, channel, row, col) {
 }
 
 // ----------------------------------------------------------------- worked example
-const example = {trace: null, step: 0};
+const example = {trace: null, step: 0, wired: false, loading: false};
 
 async function exampleInit() {
-  if (example.trace) return;
-  $("ex-prev").addEventListener("click", () => { example.step = Math.max(example.step - 1, 0); renderExample(); });
-  $("ex-next").addEventListener("click", () => {
-    example.step = Math.min(example.step + 1, example.trace.steps.length - 1);
-    renderExample();
-  });
-  $("ex-all").addEventListener("change", renderExample);
-  $("ex-run").addEventListener("click", async () => {
-    let config;
-    try {
-      config = JSON.parse($("ex-config").value);
-    } catch (error) {
-      show($("ex-problem"), `not valid JSON: ${error.message}`);
-      return;
-    }
-    try {
-      example.trace = await api("POST", "/api/explain", {config});
-      example.step = 0;
-      show($("ex-problem"), "");
+  if (!example.wired) {        // once, however often the panel is shown
+    example.wired = true;
+    $("ex-prev").addEventListener("click", () => {
+      if (!example.trace) return;
+      example.step = Math.max(example.step - 1, 0);
       renderExample();
-    } catch (error) {
-      show($("ex-problem"), error.message);
-    }
-  });
-  example.trace = await api("GET", "/api/explain");
-  $("ex-config").value = JSON.stringify(example.trace.config, null, 2);
-  renderExample();
+    });
+    $("ex-next").addEventListener("click", () => {
+      if (!example.trace) return;
+      example.step = Math.min(example.step + 1, example.trace.steps.length - 1);
+      renderExample();
+    });
+    $("ex-all").addEventListener("change", () => { if (example.trace) renderExample(); });
+    $("ex-run").addEventListener("click", runExample);
+  }
+  if (example.trace || example.loading) return;
+  example.loading = true;      // a failed load is tried again when the panel is shown again
+  try {
+    example.trace = await api("GET", "/api/explain");
+    example.step = 0;
+    $("ex-config").value = JSON.stringify(example.trace.config, null, 2);
+    show($("ex-problem"), "");
+    renderExample();
+  } catch (error) {
+    show($("ex-problem"), `The worked example could not be loaded: ${error.message}`);
+  } finally {
+    example.loading = false;
+  }
+}
+
+async function runExample() {
+  let config;
+  try {
+    config = JSON.parse($("ex-config").value);
+  } catch (error) {
+    show($("ex-problem"), `not valid JSON: ${error.message}`);
+    return;
+  }
+  try {
+    example.trace = await api("POST", "/api/explain", {config});
+    example.step = 0;
+    show($("ex-problem"), "");
+    renderExample();
+  } catch (error) {
+    show($("ex-problem"), `${error.message} (the steps below are still those of the last run)`);
+  }
 }
 
 function renderExample() {
