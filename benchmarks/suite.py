@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/suite.py                   # all cases, 1 and 2 threads (make bench)
     .venv/bin/python benchmarks/suite.py --quick           # small batches, a few minutes
     .venv/bin/python benchmarks/suite.py --only conv_fb step --threads 2 --json out.json
+    .venv/bin/python benchmarks/suite.py --only conv_fb --src /tmp/before/src   # older code
+    .venv/bin/python benchmarks/suite.py --breakdown --threads 1   # where the conv time goes
 
 Measures, for each thread count: conv2d forward and forward + backward of AlexNet's
 conv1-conv3 (batch 32) and the MNIST CNN's two convs (batch 128); max pooling 3x3/2 on
@@ -50,13 +52,24 @@ def main(argv=None):
     parser.add_argument("--no-baselines", action="store_true",
                         help="skip the naive-loop and np.einsum convolutions")
     parser.add_argument("--json", metavar="PATH", help="also write every number as JSON")
+    parser.add_argument("--src", metavar="DIR",
+                        help="the children import scratchcnn from this source tree (the folder "
+                        "that contains scratchcnn/), e.g. a `git worktree` of an older commit, "
+                        "for before/after comparisons; the benchmark code stays this checkout's")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="instead: split scratchcnn's conv_fb time into im2col, "
+                        "scatter_windows and the rest (one child per thread count; --only, "
+                        "--reps, --warmup apply)")
+    parser.add_argument("--child-timeout", type=float, metavar="SECONDS",
+                        help="stop the run if one child takes longer (default 1800, quick 600)")
     parser.add_argument("--size", choices=("full", "quick", "tiny"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     settings = Settings(
         size=args.size or ("quick" if args.quick else "full"), threads=tuple(args.threads),
         rounds=args.rounds, reps=args.reps, baseline_reps=args.baseline_reps,
         warmup=args.warmup, seed=args.seed, only=args.only, torch=not args.no_torch,
-        baselines=not args.no_baselines)
+        baselines=not args.no_baselines, child_timeout_s=args.child_timeout, src=args.src,
+        breakdown=args.breakdown)
     command = shlex.join([os.path.relpath(sys.executable)] + sys.argv if argv is None
                          else ["benchmarks/suite.py", *argv])
     sys.stdout.reconfigure(line_buffering=True)

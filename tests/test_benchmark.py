@@ -2,10 +2,13 @@
 ``scratchcnn benchmark`` command. No timing assertions: only that it runs, agrees with
 itself and prints what it should."""
 
+import gc
+import io
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +16,10 @@ from threadpoolctl import threadpool_info
 
 import scratchcnn as sc
 from scratchcnn import models
-from scratchcnn.benchmark import flops, reference
-from scratchcnn.benchmark.cases import cases, select, unknown_patterns
+from scratchcnn.benchmark import BenchmarkError, Settings, flops, reference, render, run, runner
+from scratchcnn.benchmark.cases import Case, cases, select, unknown_patterns
 from scratchcnn.benchmark.inputs import conv_inputs
+from scratchcnn.benchmark.results import summarize
 from scratchcnn.benchmark.targets import TARGETS, target_for
 from scratchcnn.benchmark.work_numpy import max_rel_err, scratchcnn_result
 from scratchcnn.errors import ArgumentError
@@ -119,6 +123,195 @@ def test_targets():
     assert target_for("gemm/alexnet_conv2", "gemm_fraction", 1).status(0.8) == "FAIL"
 
 
+# --------------------------------------------------------------------- results from samples
+def _child(group, results, **extra):
+    return {"results": results, "threadpools": [], **extra,
+            "child": {"group": group, "label": "made up", "wall_s": 1.0,
+                      "cpu_busy_before": None, "env": {}, "scratchcnn_file": "x"}}
+
+
+def _memory(working, peak):
+    return {"rss_baseline_mb": 40.0, "rss_before_step_mb": peak - 10, "peak_mb": peak,
+            "step_increase_mb": 10.0, "working_mb": working, "method": "VmHWM after reset"}
+
+
+def made_up_result():
+    """summarize() of made-up samples: 2 threads (two rounds each), and 1 thread (a step)."""
+    names = {"conv_fb/alexnet_conv2", "step/mnist_cnn", "memory/alexnet200",
+             "gemm/alexnet_conv2", "gemm/square"}
+    chosen = [c for c in cases("full") if c.name in names]
+    conv, step = "conv_fb/alexnet_conv2", "step/mnist_cnn"
+    raw = {"2": [
+        _child("scratchcnn", {
+            f"scratchcnn:{conv}": {"times_s": [0.2, 0.4], "flops": 6e9, "checksums": [1.0, 2.0]},
+            f"scratchcnn:{step}": {"times_s": [1.2], "flops": 3e9, "checksums": [2.3]},
+            "numpy:gemm/square": {"times_s": [0.02, 0.03], "flops": 1e9},
+            "numpy:gemm/alexnet_conv2": {"times_s": [0.03], "flops": 1e9}}),
+        _child("torch", {
+            f"torch:{conv}": {"times_s": [0.25, 0.3], "flops": 6e9, "checksums": [1.0005, 2.0]},
+            f"torch:{step}": {"times_s": [1.0], "flops": 3e9, "checksums": [2.31]},
+            "torch:gemm/square": {"times_s": [0.05], "flops": 1e9}}, torch_num_threads=2),
+        _child("torch", {
+            f"torch:{conv}": {"times_s": [0.2], "flops": 6e9, "checksums": [1.0005, 2.0]},
+            f"torch:{step}": {"times_s": [1.0], "flops": 3e9, "checksums": [2.31]},
+            "torch:gemm/square": {"times_s": [0.05], "flops": 1e9}}, torch_num_threads=2),
+        _child("scratchcnn", {
+            f"scratchcnn:{conv}": {"times_s": [0.3], "flops": 6e9, "checksums": [1.0, 2.0]},
+            f"scratchcnn:{step}": {"times_s": [1.1], "flops": 3e9, "checksums": [2.3]},
+            "numpy:gemm/square": {"times_s": [0.025], "flops": 1e9},
+            "numpy:gemm/alexnet_conv2": {"times_s": [0.02, 0.04], "flops": 1e9}}),
+        _child("scratchcnn", {"scratchcnn:memory/alexnet200": {"memory": _memory(300.0, 340.0)}}),
+        _child("torch", {"torch:memory/alexnet200": {"memory": _memory(250.0, 500.0)}}),
+    ], "1": [
+        _child("scratchcnn", {f"scratchcnn:{step}": {"times_s": [1.0], "flops": 3e9,
+                                                      "checksums": [2.3]}}),
+        _child("torch", {f"torch:{step}": {"times_s": [0.5], "flops": 3e9,
+                                            "checksums": [2.3]}}),
+    ]}
+    settings = Settings(size="full", threads=(2, 1)).resolved()
+    return summarize(chosen, settings, {"cpu_model": "made up"}, raw, "made up")
+
+
+def test_summarize_rows_from_samples():
+    result = made_up_result()
+    rows = {(r["case"], r["threads"]): r for r in result["rows"]}
+    conv = rows["conv_fb/alexnet_conv2", 2]          # medians over both rounds
+    assert conv["scratchcnn_ms"] == pytest.approx(300.0)          # of 0.2, 0.4, 0.3 s
+    assert conv["torch_ms"] == pytest.approx(250.0)               # of 0.25, 0.3, 0.2 s
+    assert conv["ratio"] == pytest.approx(0.3 / 0.25)             # scratchcnn / torch
+    assert conv["min_ratio"] == pytest.approx(0.2 / 0.2)
+    assert conv["gflop"] == pytest.approx(6.0)
+    assert conv["scratchcnn_gflops"] == pytest.approx(6.0 / 0.3)  # GFLOP / median s
+    assert conv["torch_gflops"] == pytest.approx(6.0 / 0.25)
+    assert conv["gemm_fraction"] == pytest.approx((6.0 / 0.3) / (1.0 / 0.025))
+    assert conv["n_samples"] == 3
+    assert conv["agree"] is True                     # checksums within 1e-3 relative
+    assert (conv["target"], conv["status"]) == ("<= 1.25x", "pass")
+    step = rows["step/mnist_cnn", 2]
+    assert step["ratio"] == pytest.approx(1.15 / 1.0)
+    assert step["agree"] is False                    # 2.3 vs 2.31
+    assert (step["target"], step["status"]) == ("<= 1.10x", "FAIL")
+    one = rows["step/mnist_cnn", 1]                  # the step targets are for 2 threads
+    assert one["ratio"] == pytest.approx(2.0) and one["target"] is None
+    assert one["gemm_fraction"] is None              # no square GEMM at 1 thread
+    assert rows["conv_fb/alexnet_conv2", 1]["ratio"] is None      # not measured
+
+
+def test_summarize_gemm_memory_and_targets():
+    result = made_up_result()
+    gemm = {(r["case"], r["threads"]): r for r in result["gemm"]}
+    square = gemm["gemm/square", 2]
+    assert square["numpy_gflops"] == pytest.approx(1.0 / 0.025)
+    assert square["torch_gflops"] == pytest.approx(1.0 / 0.05)
+    layer = gemm["gemm/alexnet_conv2", 2]
+    assert layer["ms"] == pytest.approx(30.0)
+    assert layer["fraction"] == pytest.approx((1.0 / 0.03) / (1.0 / 0.025))
+    assert (layer["target"], layer["status"]) == (">= 85%", "FAIL")
+    (memory,) = result["memory"]
+    assert memory["threads"] == 2
+    assert memory["working_ratio"] == pytest.approx(300.0 / 250.0)
+    assert memory["peak_ratio"] == pytest.approx(340.0 / 500.0)
+    assert (memory["target"], memory["status"]) == ("<= 1.50x", "pass")
+    targets = {(t["case"], t["threads"], t["metric"]): (t["value"], t["status"])
+               for t in result["targets"]}
+    assert targets == {
+        ("conv_fb/alexnet_conv2", 2, "ratio"): (pytest.approx(1.2), "pass"),
+        ("step/mnist_cnn", 2, "ratio"): (pytest.approx(1.15), "FAIL"),
+        ("conv_fb/alexnet_conv2", 1, "ratio"): (None, "-"),
+        ("gemm/alexnet_conv2", 2, "gemm_fraction"): (pytest.approx(0.8333, abs=1e-4), "FAIL"),
+        ("memory/alexnet200", 2, "memory_ratio"): (pytest.approx(1.2), "pass"),
+    }
+    assert result["raw"]["2"]["torch_num_threads"] == 2
+    assert sorted(result["raw"]["2"]["samples_s"]["scratchcnn:" + "conv_fb/alexnet_conv2"]) \
+        == [0.2, 0.3, 0.4]
+    text = render({**result, "machine": {"cpu_model": "made up", "logical_cpus": 2,
+                                         "python": "3", "scratchcnn": "0"}})
+    assert "targets (issue #5): 2 pass, 2 FAIL, 1 not measured" in text
+    assert "1.20x" in text and "! scratchcnn and torch disagree" in text
+
+
+def test_runner_alternates_the_first_library(monkeypatch):
+    calls = []
+
+    def fake_spawn(group, threads, names, settings, reps, warmup, label=""):
+        calls.append((threads, label, group))
+        return {"results": {}, "threadpools": [], "env": {}, "scratchcnn_file": "x"}
+
+    monkeypatch.setattr(runner, "spawn", fake_spawn)
+    run(Settings(size="tiny", threads=(1, 2), rounds=2, only=["conv_fb/mnist_conv2"],
+                 baselines=False), progress=io.StringIO())
+    assert [(t, g) for t, _, g in calls] == [
+        (1, "scratchcnn"), (1, "torch"), (1, "torch"), (1, "scratchcnn"),
+        (2, "torch"), (2, "scratchcnn"), (2, "scratchcnn"), (2, "torch")]
+
+
+def test_child_timeout_names_the_child():
+    settings = Settings(size="tiny", threads=(1,), only=["conv_fb/mnist_conv2"], torch=False,
+                        baselines=False, child_timeout_s=0.05)
+    with pytest.raises(BenchmarkError, match=r"the scratchcnn child \(threads=1, round 1/1\) "
+                       r"did not finish within 0.05 s"):
+        run(settings, progress=io.StringIO())
+    assert Settings(size="full").resolved().child_timeout_s == 1800
+    with pytest.raises(BenchmarkError, match="timeout"):
+        Settings(child_timeout_s=0).resolved()
+
+
+def test_src_tree_and_breakdown(tmp_path):
+    # another source tree (here: a link to this scratchcnn); the children import it
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "scratchcnn").symlink_to(Path(sc.__file__).resolve().parent)
+    settings = Settings(size="tiny", threads=(1,), only=["conv_fb/mnist_conv2"], torch=False,
+                        baselines=False, src=str(tmp_path / "src"))
+    src = Path(settings.resolved().src)
+    assert src == (tmp_path / "src").resolve()
+    result = run(settings, progress=io.StringIO())
+    (child,) = result["raw"]["1"]["children"]
+    assert child["scratchcnn_file"] == str(src / "scratchcnn" / "__init__.py")
+    assert result["rows"][0]["scratchcnn_ms"] > 0
+    assert f"the children import scratchcnn from {src}" in render(result)
+    with pytest.raises(BenchmarkError, match="no scratchcnn package"):
+        Settings(src=str(tmp_path)).resolved()
+    result = run(Settings(size="tiny", threads=(1,), only=["mnist_conv2"], breakdown=True),
+                 progress=io.StringIO())
+    (row,) = result["breakdown"]                     # conv_fb only, scratchcnn only
+    assert row["case"] == "conv_fb/mnist_conv2" and row["threads"] == 1
+    assert row["total"] > 0 and row["im2col"] >= 0
+    assert row["outside_ops"] == pytest.approx(
+        row["total"] - row["conv2d_forward"] - row["conv2d_backward"])
+    text = render(result)
+    assert "scatter_windows" in text and "forward_rest" in text
+    with pytest.raises(BenchmarkError, match="conv_fb"):
+        run(Settings(size="tiny", only=["step"], breakdown=True), progress=io.StringIO())
+
+
+def test_torch_memory_model_is_not_built_after_the_baseline(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from scratchcnn import interop
+    from scratchcnn.benchmark import work_scratchcnn, work_torch
+
+    built = []
+    original = work_scratchcnn.build_model
+    monkeypatch.setattr(work_scratchcnn, "build_model",
+                        lambda *args: built.append(args) or original(*args))
+
+    def live_scratchcnn_modules():
+        gc.collect()
+        return sum(issubclass(type(o), sc.nn.Module) for o in gc.get_objects())
+
+    case = Case("memory/mnist_cnn", "memory", ("mnist_cnn", {}, (2, 1, 28, 28)))
+    before = live_scratchcnn_modules()
+    materialize = work_torch.prepare(case, seed=0)   # before the baseline RSS
+    assert len(built) == 1
+    assert live_scratchcnn_modules() <= before       # that scratchcnn model is freed
+    work = work_torch.build("torch", case, 0, materialize)   # after the baseline
+    assert len(built) == 1                           # no scratchcnn model built here
+    assert isinstance(work.fn(), float)
+    model, classes, _ = work_torch.prepare(case, seed=0)()
+    assert classes == 10 and all(p.device.type == "cpu" for p in model.parameters())
+    expected = interop.to_torch(original("mnist_cnn", {}, 0)[0]).state_dict()
+    assert all(torch.equal(v, expected[k]) for k, v in model.state_dict().items())
+
+
 MEMORY_SCRIPT = """
 import json, numpy as np
 from scratchcnn.benchmark import memory
@@ -142,6 +335,8 @@ def test_step_memory_counts_a_big_allocation():
 # --------------------------------------------------------------------- the command
 def run_cli(*argv):
     env = dict(os.environ, PYTHONUTF8="1")
+    for name in ("SCRATCHCNN_KEEP_FREED_MEMORY", "OPENBLAS_THREAD_TIMEOUT"):
+        env.pop(name, None)                          # the defaults, whatever the developer set
     return subprocess.run([sys.executable, "-m", "scratchcnn", "benchmark", "--size", "tiny",
                            "--threads", "1", *argv], capture_output=True, text=True, env=env,
                           timeout=300)
@@ -172,6 +367,9 @@ def test_cli_benchmark_with_torch(tmp_path):
     assert env["torch"]["SCRATCHCNN_KEEP_FREED_MEMORY"] == "0"      # PyTorch as users run it
     assert "SCRATCHCNN_KEEP_FREED_MEMORY" not in env["scratchcnn"]
     assert env["torch"]["OMP_NUM_THREADS"] == env["scratchcnn"]["OPENBLAS_NUM_THREADS"] == "1"
+    # as the children saw it: set by importing scratchcnn (in the CLI process, inherited)
+    assert env["torch"]["OPENBLAS_THREAD_TIMEOUT"] == env["scratchcnn"]["OPENBLAS_THREAD_TIMEOUT"] \
+        == "22"
 
 
 def test_cli_benchmark_without_torch():
@@ -189,3 +387,10 @@ def test_cli_benchmark_unknown_case():
     result = run_cli("--only", "conv_fb/lenet9")
     assert result.returncode == 2
     assert "scratchcnn benchmark: error: no case matches 'conv_fb/lenet9'" in result.stderr
+
+
+def test_cli_benchmark_child_timeout():
+    result = run_cli("--only", "conv_fb/mnist_conv2", "--no-torch", "--child-timeout", "0.05")
+    assert result.returncode == 2
+    assert "scratchcnn benchmark: error: the scratchcnn child (threads=1, round 1/1) did not " \
+        "finish within 0.05 s" in result.stderr

@@ -162,7 +162,7 @@ def cmd_benchmark(args):
     only = args.only + ["baseline"] if args.only and baselines else args.only
     settings = benchmark.Settings(
         size=args.size, threads=tuple(args.threads), rounds=args.rounds, reps=args.reps,
-        only=only, torch=has_torch, baselines=baselines)
+        only=only, torch=has_torch, baselines=baselines, child_timeout_s=args.child_timeout)
     if not has_torch and not args.no_torch:
         print("PyTorch is not installed (pip install 'scratchcnn[torch]' adds the comparison "
               "with it): comparing with naive loops and np.einsum instead.", file=sys.stderr)
@@ -299,11 +299,16 @@ def build_parser():
     p.add_argument("--no-torch", action="store_true", help="do not compare with PyTorch")
     p.add_argument("--baselines", action="store_true",
                    help="also compare with naive loops and np.einsum when PyTorch is there")
-    p.add_argument("--rounds", type=int, default=1, help="alternating child processes per "
-                   "library and thread count (default 1)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="rounds per thread count, each one child process per library; which "
+                        "library goes first alternates from one round and one thread count to "
+                        "the next, so with the default 1 round and threads 1 2, scratchcnn "
+                        "runs first at 1 thread and PyTorch first at 2 (default 1)")
     p.add_argument("--reps", type=int, default=3, help="timed calls per case per child "
                    "(default 3)")
     p.add_argument("--json", metavar="PATH", help="also write every number as JSON")
+    p.add_argument("--child-timeout", type=float, metavar="SECONDS",
+                   help="stop if one child process runs longer (default 600)")
     p.add_argument("--size", choices=("quick", "tiny"), default="quick", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_benchmark)
 

@@ -8,11 +8,13 @@ read and change the size of that pool while the program runs, through
 ``torch.set_num_threads`` / ``torch.get_num_threads``.
 
 What they limit: every BLAS and OpenMP thread pool that is loaded in the process
-when ``set_num_threads`` is called (NumPy's BLAS, and an OpenMP runtime if one is
-loaded), and scratchcnn's own passes that it splits across threads
-(``scratchcnn.ops.parallel``, where present) follow the same count. What they do not:
-everything else in NumPy is single-threaded anyway (copies, ``+``, ``maximum``,
-reductions); PyTorch's own intra-op pool is set with ``torch.set_num_threads``. A
+when ``set_num_threads`` is called (NumPy's BLAS, and any OpenMP runtime: that
+includes the one a PyTorch imported earlier runs its intra-op pool on, so its thread
+count changes too, as ``torch.get_num_threads()`` then shows), and scratchcnn's own
+passes that it splits across threads (``scratchcnn.ops.parallel``, where present)
+follow the same count. What they do not: everything else in NumPy is single-threaded
+anyway (copies, ``+``, ``maximum``, reductions); a PyTorch built without OpenMP, or
+imported after the call, keeps its own count (``torch.set_num_threads`` sets it). A
 library loaded *after* the call starts with its own default; to fix the count before
 anything is loaded, set ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` /
 ``MKL_NUM_THREADS`` in the environment instead.

@@ -13,6 +13,7 @@ One concept per module:
                     ``work_torch``, ``work_numpy``)
 :mod:`.timing`      warm-up, timed calls, medians
 :mod:`.memory`      peak memory of a training step (VmHWM)
+:mod:`.breakdown`   scratchcnn's conv time split into im2col, GEMMs, scatter, ...
 :mod:`.child`       one measuring process
 :mod:`.runner`      the parent: child processes, alternating libraries
 :mod:`.results`     samples -> rows; :mod:`.targets` the issue's targets

@@ -6,31 +6,61 @@ to the thread count in its environment, so that every thread pool starts at that
 size. Here :func:`scratchcnn.set_num_threads` limits the pools again (threadpoolctl),
 and a torch child also calls ``torch.set_num_threads``. Then every case is built,
 warmed up and timed (:func:`.timing.time_calls`) in turn, or measured for memory
-(:func:`.memory.step_memory`), and one line ``RESULT_PREFIX + json`` goes to stdout.
+(:func:`.memory.step_memory`), and one line ``RESULT_PREFIX + json`` goes to stdout:
+the results, the thread pools, the :data:`RECORDED_ENV` variables as this process saw
+them after ``import scratchcnn``, and the file scratchcnn was imported from.
 
 CONFIG keys: ``group`` (``scratchcnn``: scratchcnn and NumPy's GEMMs; ``torch``;
-``baselines``: naive, einsum, einsum_opt), ``threads``, ``size``, ``cases`` (names),
-``reps``, ``warmup``, ``seed``.
+``baselines``: naive, einsum, einsum_opt; ``breakdown``: scratchcnn's conv split into
+its pieces, :mod:`.breakdown`), ``threads``, ``size``, ``cases`` (names), ``reps``,
+``warmup``, ``seed``.
+
+With the parent's ``src`` setting (``--src DIR``: scratchcnn from another source
+tree, e.g. an older commit that has no ``scratchcnn.benchmark``) the child is started
+as ``python -c BOOTSTRAP BENCHMARK_DIR CONFIG_JSON`` instead: :data:`BOOTSTRAP` loads
+this folder's modules as the package ``scratchcnn_benchmark`` (without running its
+``__init__``), while ``import scratchcnn`` finds the other tree first on
+``PYTHONPATH``. So the modules a child runs import scratchcnn by absolute name only,
+and fall back where an older scratchcnn lacks something (``set_num_threads``,
+``interop``).
 """
 
 import json
+import os
 import sys
 
 RESULT_PREFIX = "SCRATCHCNN-BENCHMARK-RESULT "
 GROUPS = {"scratchcnn": ("scratchcnn", "numpy"), "torch": ("torch",),
-          "baselines": ("naive", "einsum", "einsum_opt")}
+          "baselines": ("naive", "einsum", "einsum_opt"), "breakdown": ("breakdown",)}
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# reported as seen here: scratchcnn/runtime.py reads the first and may set the second
+RECORDED_ENV = THREAD_ENV + ("SCRATCHCNN_KEEP_FREED_MEMORY", "OPENBLAS_THREAD_TIMEOUT")
+BOOTSTRAP = ("import importlib, sys, types; "
+             "pkg = types.ModuleType('scratchcnn_benchmark'); pkg.__path__ = [sys.argv[1]]; "
+             "sys.modules['scratchcnn_benchmark'] = pkg; "
+             "importlib.import_module('scratchcnn_benchmark.child').main(sys.argv[2:])")
 
 
 def _imports(group, threads):
-    """Import and limit everything the group uses, before the memory baseline is read."""
+    """Import and limit everything the group uses, before the memory baseline is read;
+    scratchcnn first (before NumPy), as in a program that uses it."""
     import scratchcnn
-    import scratchcnn.interop  # noqa: F401  (what the cases import: part of the baseline)
 
+    try:
+        import scratchcnn.interop  # noqa: F401  (what the cases import: part of the baseline)
+    except ImportError:            # an old --src tree
+        pass
     if group == "torch":
         import torch
 
         torch.set_num_threads(threads)
-    scratchcnn.set_num_threads(threads)
+    if hasattr(scratchcnn, "set_num_threads"):
+        scratchcnn.set_num_threads(threads)
+    else:                          # an old --src tree
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+    return scratchcnn
 
 
 def _pools():
@@ -41,34 +71,50 @@ def _pools():
 
 
 def run(config):
+    group, threads = config["group"], config["threads"]
+    scratchcnn = _imports(group, threads)
+
+    import gc
+
     from . import memory
+    from .breakdown import conv_breakdown
     from .cases import case_by_name, cases
     from .timing import time_calls
-    from .work import build
+    from .work import build, prepare
 
-    group, threads = config["group"], config["threads"]
-    _imports(group, threads)
-    rss_import = memory.rss_mb()
     all_cases = cases(config["size"])
+    chosen = [case_by_name(all_cases, name) for name in config["cases"]]
+    libraries = [(library, case) for case in chosen for library in GROUPS[group]
+                 if library in case.libraries or library == "breakdown"]
+    # memory cases: what must exist before the baseline (torch: its model's structure)
+    prepared = {(library, case.name): prepare(library, case, config["seed"])
+                for library, case in libraries if case.kind == "memory"}
+    if prepared:          # a memory child: nothing freed may stay resident in the baseline
+        gc.collect()
+        memory.trim()
+    rss_baseline = memory.rss_mb()
     results = {}
-    for name in config["cases"]:
-        case = case_by_name(all_cases, name)
-        for library in GROUPS[group]:
-            if library not in case.libraries:
-                continue
-            key = f"{library}:{name}"
-            if case.kind == "memory":
-                def make_step(library=library, case=case):
-                    return build(library, case, config["seed"]).fn
-                results[key] = {"memory": memory.step_memory(make_step, rss_import)}
-                continue
-            work = build(library, case, config["seed"])
-            check = {}
-            times = time_calls(work.fn, config["reps"], config["warmup"],
-                               on_first=lambda out, w=work: check.update(w.check(out)))
-            results[key] = {"times_s": times, "flops": work.flops, **check}
-            del work
-    out = {"results": results, "threadpools": _pools()}
+    for library, case in libraries:
+        key = f"{library}:{case.name}"
+        if library == "breakdown":
+            results[key] = {"breakdown_ms": conv_breakdown(case.spec, config["seed"],
+                                                           config["reps"], config["warmup"])}
+            continue
+        if case.kind == "memory":
+            def make_step(library=library, case=case):
+                return build(library, case, config["seed"],
+                             prepared[library, case.name]).fn
+            results[key] = {"memory": memory.step_memory(make_step, rss_baseline)}
+            continue
+        work = build(library, case, config["seed"])
+        check = {}
+        times = time_calls(work.fn, config["reps"], config["warmup"],
+                           on_first=lambda out, w=work: check.update(w.check(out)))
+        results[key] = {"times_s": times, "flops": work.flops, **check}
+        del work
+    out = {"results": results, "threadpools": _pools(),
+           "env": {k: os.environ[k] for k in RECORDED_ENV if k in os.environ},
+           "scratchcnn_file": scratchcnn.__file__}
     if group == "torch":
         import torch
 

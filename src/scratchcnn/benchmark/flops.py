@@ -71,7 +71,7 @@ def step_flops(model, input_shape):
     """FLOPs of one training step of ``model`` on a batch of ``input_shape`` (N, C, H, W):
     2 * (3 * forward MACs - first layer's MACs), the MACs from :func:`scratchcnn.summary`
     (computed at batch 1, then times N: MACs are linear in the batch)."""
-    from ..summary import summary
+    from scratchcnn.summary import summary   # absolute: the --src tree's, in a child
 
     n, rest = input_shape[0], tuple(input_shape[1:])
     macs = [row["macs"] for row in summary(model, (1,) + rest).rows if row["macs"]]

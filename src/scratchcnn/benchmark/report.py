@@ -17,7 +17,8 @@ target, ok     the issue's target for this row, if any, and pass / FAIL
 =============  =================================================================
 
 Then the GEMM rates, the peak memory of the training step, the from-scratch
-baselines, and the list of targets.
+baselines, and the list of targets. A ``breakdown`` run has one table instead: the
+pieces of scratchcnn's conv (:mod:`.breakdown`).
 """
 
 
@@ -107,11 +108,12 @@ def memory_table(result):
     if not rows:
         return ""
     head = (f"peak memory of a training step, MiB ({result['memory'][0]['shape']}; peak: "
-            f"{rows[0]['method']}; working = peak - resident after the imports):")
+            f"{rows[0]['method']}; working = peak - baseline, the resident memory before the "
+            "model's weights are allocated):")
     return head + "\n" + table(rows, [
         ("case", -18, lambda r: r["case"]), ("thr", 3, lambda r: str(r["threads"])),
         ("library", -10, lambda r: r["library"]),
-        ("after import", 12, lambda r: _num(r["rss_import_mb"], 0)),
+        ("baseline", 8, lambda r: _num(r["rss_baseline_mb"], 0)),
         ("peak", 7, lambda r: _num(r["peak_mb"], 0)),
         ("working", 8, lambda r: _num(r["working_mb"], 0)),
         ("sc/torch", 8, lambda r: _num(r["ratio"], 2, "x")),
@@ -168,10 +170,29 @@ def header(result):
         f"size={s['size']} threads={' '.join(map(str, s['threads']))} rounds={s['rounds']} "
         f"reps={s['reps']} warmup={s['warmup']} seed={s['seed']}"
         + ("" if busy is None else f"; CPU busy at start: {busy:.0%}"),
-        f"command: {result['command']}"])
+        f"command: {result['command']}"]
+        + ([f"the children import scratchcnn from {s['src']}"] if s.get("src") else []))
+
+
+def breakdown_table(result):
+    from .breakdown import KEYS
+
+    def piece(key):
+        return lambda r: _ms(r.get(key)) if key in r else "n/a"
+
+    return ("where scratchcnn's conv forward + backward spends its time, mean ms per call:\n"
+            + table(result["breakdown"], [("case", -22, lambda r: r["case"]),
+                                          ("thr", 3, lambda r: str(r["threads"]))]
+                    + [(key, max(9, len(key)), piece(key)) for key in KEYS])
+            + "\nforward_rest = conv2d_forward - im2col (GEMM, bias, NCHW copy); "
+            "backward_rest = conv2d_backward - scatter_windows\n(two GEMMs, bias sum, "
+            "transposes); outside_ops = total - both (autograd, argument checks, the copy of "
+            "g); n/a: not found in ops/conv.py.")
 
 
 def render(result):
+    if "breakdown" in result:
+        return "\n\n".join([header(result), breakdown_table(result)]) + "\n"
     parts = [header(result), main_table(result)]
     if not all(r["agree"] in (True, None) for r in result["rows"]):
         parts.append("! scratchcnn and torch disagree (sum |y|, |dx|, |dw|, |db| or the initial "

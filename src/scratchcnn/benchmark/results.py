@@ -11,11 +11,15 @@
 * ``gemm``: per thread count the square GEMM's rate (NumPy, torch), and per conv layer
   the rate of its three GEMMs alone and its fraction of the square rate;
 * ``memory``: per thread count, each library's memory numbers (:mod:`.memory`) and
-  the ratio of working memory (peak - RSS after imports);
+  the ratio of working memory (peak - baseline RSS);
 * ``baselines``: per thread count and implementation, ms per sample of conv forward +
   backward, GFLOP/s, how many times slower than scratchcnn, max relative error;
 * ``targets``: every target that applies, with its value and pass/FAIL;
-* ``raw``: every child's samples, thread pools, wall time and CPU-busy sample.
+* ``raw``: every child's samples, thread pools, wall time, CPU-busy sample and
+  environment.
+
+``summarize_breakdown`` (a ``breakdown`` run) returns ``breakdown``: one row per
+``conv_fb`` case and thread count with the mean ms of each piece (:mod:`.breakdown`).
 """
 
 from dataclasses import asdict
@@ -184,3 +188,15 @@ def summarize(cases, settings, machine_info, raw, command):
                                      ("memory", "memory_ratio", "working_ratio"))
         for r in result[table] if r.get("target")]
     return result
+
+
+def summarize_breakdown(cases, settings, machine_info, raw, command):
+    """The result of a ``breakdown`` run: its rows, and each child's record."""
+    shapes = {c.name: describe(c) for c in cases}
+    rows = [{"case": key.split(":", 1)[1], "threads": int(threads_text),
+             "shape": shapes[key.split(":", 1)[1]], **res["breakdown_ms"]}
+            for threads_text, children in raw.items() for out in children
+            for key, res in out["results"].items()]
+    return {"command": command, "machine": machine_info, "settings": asdict(settings),
+            "breakdown": rows,
+            "raw": {t: {"children": [c["child"] for c in children]} for t, children in raw.items()}}

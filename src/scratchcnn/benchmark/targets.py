@@ -15,8 +15,10 @@ gemm/mnist_conv2           alone / rate of the square GEMM
 memory/alexnet200          working memory scratchcnn / torch    <= 1.50   all
 =========================  ===================================  ========  =========
 
-They are defined at the ``full`` size; at smaller sizes ``evaluate`` still says
-pass/fail, but only as an indication.
+:func:`target_for` finds the target of a case, metric and thread count, and
+:meth:`Target.status` says ``pass`` or ``FAIL`` for a value (``-`` if it was not
+measured); :func:`.results.summarize` applies them to every row. They are defined at
+the ``full`` size; at smaller sizes the status is only an indication.
 
 >>> t = Target("step/mnist_cnn", "ratio", "<=", 1.1, threads=(2,))
 >>> t.status(1.05), t.status(1.2), t.status(None), t.applies(1), t.label

@@ -2,11 +2,10 @@
 
 import scratchcnn as sc
 import scratchcnn.nn.functional as F
-from scratchcnn import models
 
 from .flops import conv_flops, step_flops
 from .inputs import batch, checksums, conv_inputs, pool_inputs
-from .work import SGD, Work
+from .work import Work, training_step
 
 
 def conv(spec, seed, backward):
@@ -50,6 +49,8 @@ def pool(spec, seed, backward):
 def build_model(name, kwargs, seed):
     """The zoo model with the seeded initial weights every library starts from, and its
     number of classes."""
+    from scratchcnn import models    # here: an old --src tree may have no zoo (conv cases)
+
     sc.manual_seed(seed)
     model = models.get(name, **kwargs)
     classes = model.output_shape((1,) + models.input_size(name))[-1]
@@ -59,23 +60,9 @@ def build_model(name, kwargs, seed):
 def step(spec, seed):
     name, kwargs, shape = spec
     model, classes = build_model(name, kwargs, seed)
-    x_np, y_np = batch(shape, classes, seed)
-    x, y = sc.from_numpy(x_np), sc.from_numpy(y_np)
-    flops = step_flops(model, shape)
-    model.eval()
-    with sc.no_grad():
-        initial_loss = float(F.cross_entropy(model(x), y).item())
-    model.train()
-    optimizer = sc.optim.SGD(model.parameters(), **SGD)
-
-    def fn():
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return float(loss.item())
-
-    return Work(fn, lambda loss: {"checksums": [initial_loss]}, flops)
+    x, y = (sc.from_numpy(a) for a in batch(shape, classes, seed))
+    return training_step(model, x, y, F.cross_entropy, sc.optim.SGD, sc.no_grad,
+                         step_flops(model, shape))
 
 
 def build(library, case, seed):

@@ -2,12 +2,16 @@
 (the scratchcnn model converted with :func:`scratchcnn.interop.to_torch`), the same
 SGD settings, ``torch.nn.functional.cross_entropy``."""
 
+import gc
+import os
+import tempfile
+
 import torch
 import torch.nn.functional as F
 
 from .flops import conv_flops, gemm_flops
 from .inputs import batch, checksums, conv_inputs, pool_inputs
-from .work import SGD, Work
+from .work import Work, training_step
 
 
 def _np(t):
@@ -51,9 +55,9 @@ def pool(spec, seed, backward):
     return Work(fn, lambda y: {"checksums": checksums(_np(y), _np(x.grad))})
 
 
-def step(spec, seed):
-    import gc
-
+def _converted(spec, seed):
+    """The torch twin of the seeded scratchcnn model (same weights), the number of
+    classes and the step's FLOPs; the scratchcnn model is freed before returning."""
     from scratchcnn import interop
 
     from .flops import step_flops
@@ -64,22 +68,39 @@ def step(spec, seed):
     flops = step_flops(source, shape)
     model = interop.to_torch(source)
     del source
-    gc.collect()   # free scratchcnn's copy of the weights before anything is measured
-    x, y = (torch.from_numpy(a) for a in batch(shape, classes, seed))
-    model.eval()
-    with torch.no_grad():
-        initial_loss = float(F.cross_entropy(model(x), y))
-    model.train()
-    optimizer = torch.optim.SGD(model.parameters(), **SGD)
+    gc.collect()
+    return model, classes, flops
 
-    def fn():
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return float(loss.item())
 
-    return Work(fn, lambda loss: {"checksums": [initial_loss]}, flops)
+def prepare(case, seed):
+    """For a memory case, before the child reads its baseline RSS: convert the seeded
+    scratchcnn model, save the torch model's weights to a temporary file, move the
+    model to the ``meta`` device (structure without storage) and free the scratchcnn
+    model. The returned function (called by :func:`step` after the baseline) allocates
+    the weights again (``to_empty``) and loads them: so torch's working memory counts
+    its own model, but nothing scratchcnn allocated to build it."""
+    if case.kind != "memory":
+        return None
+    model, classes, flops = _converted(case.spec, seed)
+    folder = tempfile.TemporaryDirectory(prefix="scratchcnn-benchmark-")
+    path = os.path.join(folder.name, "weights.pt")
+    torch.save(model.state_dict(), path)
+    model = model.to("meta")
+    gc.collect()
+
+    def materialize():
+        model.to_empty(device="cpu")
+        model.load_state_dict(torch.load(path, weights_only=True))
+        folder.cleanup()
+        return model, classes, flops
+
+    return materialize
+
+
+def step(spec, seed, prepared=None):
+    model, classes, flops = prepared() if prepared else _converted(spec, seed)
+    x, y = (torch.from_numpy(a) for a in batch(spec[2], classes, seed))
+    return training_step(model, x, y, F.cross_entropy, torch.optim.SGD, torch.no_grad, flops)
 
 
 def square_gemm(n, seed):
@@ -89,14 +110,14 @@ def square_gemm(n, seed):
     return Work(lambda: torch.mm(a, b, out=c), lambda _: {}, gemm_flops(n, n, n))
 
 
-def build(library, case, seed):
+def build(library, case, seed, prepared=None):
     kind = case.kind
     if kind in ("conv_fwd", "conv_fb", "baseline"):
         return conv(case.spec, seed, backward=kind != "conv_fwd")
     if kind in ("pool_fwd", "pool_fb"):
         return pool(case.spec, seed, backward=kind == "pool_fb")
     if kind in ("step", "memory"):
-        return step(case.spec, seed)
+        return step(case.spec, seed, prepared)
     if kind == "gemm":
         return square_gemm(case.spec[0], seed)
     raise ValueError(f"torch does not run {case.name}")
