@@ -394,3 +394,22 @@ def test_cli_benchmark_child_timeout():
     assert result.returncode == 2
     assert "scratchcnn benchmark: error: the scratchcnn child (threads=1, round 1/1) did not " \
         "finish within 0.05 s" in result.stderr
+
+
+def test_blas_kernel_and_overrides_are_reported(monkeypatch):
+    from scratchcnn.benchmark import machine
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    blas = machine.blas_info()
+    assert blas["overrides"] == {"OPENBLAS_CORETYPE": "Haswell"}
+    assert blas["library"] in ("openblas", "mkl", "blis")
+    assert machine.blas_summary({"library": "openblas", "version": "0.3.31",
+                                 "kernel": "SkylakeX", "overrides": {}}) \
+        == "openblas 0.3.31 (SkylakeX kernel)"
+    assert machine.blas_summary(blas).endswith("with OPENBLAS_CORETYPE=Haswell")
+    progress = io.StringIO()
+    result = run(Settings(size="tiny", threads=(1,), only=["conv_fwd/mnist_conv2"],
+                          torch=False, baselines=False, busy_probe_s=0), progress=progress)
+    assert "WARNING: OPENBLAS_CORETYPE=Haswell is set" in progress.getvalue()
+    assert "NumPy's BLAS: " in render(result)

@@ -44,6 +44,40 @@ def memory_total_gib():
         return None
 
 
+# Environment variables that force OpenBLAS's kernel choice or cache model. Some machines
+# set them globally (older OpenBLAS builds misdetect or crash on newer CPUs); a current
+# NumPy then runs an older, slower kernel (on an AVX-512 CPU forced to "Haswell", half the
+# GEMM rate), so the suite reports them and the kernel actually in use.
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_info():
+    """NumPy's BLAS as threadpoolctl sees it: library, version and kernel ("architecture",
+    OpenBLAS only), plus any of ``BLAS_OVERRIDES`` set in the environment."""
+    import threadpoolctl
+
+    import numpy  # noqa: F401  (threadpoolctl lists only loaded libraries)
+
+    pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+    pool = next((p for p in pools if "numpy" in p.get("filepath", "")), pools[0] if pools else {})
+    return {"library": pool.get("internal_api"), "version": pool.get("version"),
+            "kernel": pool.get("architecture"),
+            "overrides": {k: os.environ[k] for k in BLAS_OVERRIDES if k in os.environ}}
+
+
+def blas_summary(blas):
+    """'openblas 0.3.31 (SkylakeX kernel)' plus the overrides, for the report header."""
+    if not blas or not blas.get("library"):
+        return "BLAS unknown"
+    text = f"{blas['library']} {blas.get('version') or ''}".strip()
+    if blas.get("kernel"):
+        text += f" ({blas['kernel']} kernel)"
+    overrides = blas.get("overrides") or {}
+    if overrides:
+        text += ", with " + " ".join(f"{k}={v}" for k, v in overrides.items())
+    return text
+
+
 def machine_info(torch=True):
     """CPU, memory, OS and library versions (torch's only if ``torch``; it is not imported
     here, its version is read from the package metadata)."""
@@ -58,7 +92,7 @@ def machine_info(torch=True):
             "memory_gib": memory_total_gib(), "platform": platform.platform(),
             "python": platform.python_version(), "numpy": numpy.__version__,
             "threadpoolctl": threadpoolctl.__version__, "scratchcnn": scratchcnn.__version__,
-            "loadavg_at_start": load_average()}
+            "loadavg_at_start": load_average(), "blas": blas_info()}
     if torch:
         try:
             info["torch"] = metadata.version("torch")

@@ -21,6 +21,8 @@ baselines, and the list of targets. A ``breakdown`` run has one table instead: t
 pieces of scratchcnn's conv (:mod:`.breakdown`).
 """
 
+from . import machine
+
 
 def _num(value, digits=1, suffix=""):
     return "-" if value is None else f"{value:.{digits}f}{suffix}"
@@ -167,6 +169,7 @@ def header(result):
     return "\n".join([
         f"CPU: {m['cpu_model']} ({m['logical_cpus']} logical CPUs, {m.get('memory_gib')} GiB); "
         f"Python {m['python']}, {versions}; scratchcnn {m['scratchcnn']}",
+        f"NumPy's BLAS: {machine.blas_summary(m.get('blas'))}",
         f"size={s['size']} threads={' '.join(map(str, s['threads']))} rounds={s['rounds']} "
         f"reps={s['reps']} warmup={s['warmup']} seed={s['seed']}"
         + ("" if busy is None else f"; CPU busy at start: {busy:.0%}"),

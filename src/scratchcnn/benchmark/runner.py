@@ -178,6 +178,12 @@ def run(settings, progress=sys.stderr, command=None):
         print(f"WARNING: the machine is busy ({info['cpu_busy_at_start']:.0%} of the CPU time "
               "over the last second went to other processes): timings will be disturbed, most "
               "of all with as many threads as cores.", file=progress)
+    overrides = (info.get("blas") or {}).get("overrides")
+    if overrides:
+        print("WARNING: " + " ".join(f"{k}={v}" for k, v in overrides.items())
+              + " is set: OpenBLAS runs the kernel it names, which can be slower than the one it "
+              "would pick for this CPU. To measure NumPy at its best, unset it for this command "
+              "alone: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ...", file=progress)
     raw = {}
 
     def child(group, threads, names, reps, warmup, label):
