@@ -411,5 +411,5 @@ def test_blas_kernel_and_overrides_are_reported(monkeypatch):
     progress = io.StringIO()
     result = run(Settings(size="tiny", threads=(1,), only=["conv_fwd/mnist_conv2"],
                           torch=False, baselines=False, busy_probe_s=0), progress=progress)
-    assert "WARNING: OPENBLAS_CORETYPE=Haswell is set" in progress.getvalue()
+    assert "WARNING: OPENBLAS_CORETYPE=Haswell in the environment" in progress.getvalue()
     assert "NumPy's BLAS: " in render(result)

@@ -19,11 +19,17 @@ def checkpoint(tmp_path_factory):
     return shared_checkpoint(tmp_path_factory)
 
 
-def start(*argv):
+def start(*argv, ignore_sigint=False):
+    """The server as a subprocess. ``ignore_sigint``: started with SIGINT ignored, as a
+    background job of a shell script is (and as this test run itself may be)."""
     env = dict(os.environ, PYTHONUTF8="1", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, "-m", "scratchcnn", "visualize", *argv],
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
+    # -X faulthandler: a server that does not stop is sent SIGABRT below, and prints where
+    # each of its threads was.
+    return subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "scratchcnn",
+                             "visualize", *argv],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            encoding="utf-8", env=env)
+                            encoding="utf-8", env=env, preexec_fn=ignore)
 
 
 def first_line(process):
@@ -38,8 +44,13 @@ def stop(process, sig=signal.SIGINT):
     try:
         out, err = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
+        process.send_signal(signal.SIGABRT)
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+        err = f"did not stop within 30 s of {sig!r}; its threads:\n{err}"
     return process.returncode, out, err
 
 
@@ -68,6 +79,23 @@ def test_serves_the_page_and_stops_cleanly_on_ctrl_c(checkpoint, tmp_path):
         code, out, err = stop(process)
     assert code == 0, err
     assert out.strip().endswith("stopped") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("sig, ignore_sigint", [(signal.SIGTERM, False),
+                                                 (signal.SIGINT, True)])
+def test_stops_cleanly_on_sigterm_and_on_sigint_inherited_ignored(checkpoint, sig,
+                                                                   ignore_sigint):
+    process = start("--port", "0", "--checkpoint", checkpoint, ignore_sigint=ignore_sigint)
+    try:
+        url = first_line(process).split(" at ")[1].split(" ")[0]
+        with urllib.request.urlopen(url + "api/info", timeout=30) as response:
+            assert response.status == 200
+    finally:
+        code, out, err = stop(process, sig)
+    assert code == 0, err
+    assert out.strip().endswith("stopped") and "Traceback" not in err
+    with pytest.raises(OSError):              # the port was released
+        urllib.request.urlopen(url + "api/info", timeout=5)
 
 
 @pytest.mark.parametrize("make, message", [

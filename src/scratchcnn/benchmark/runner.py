@@ -181,9 +181,10 @@ def run(settings, progress=sys.stderr, command=None):
     overrides = (info.get("blas") or {}).get("overrides")
     if overrides:
         print("WARNING: " + " ".join(f"{k}={v}" for k, v in overrides.items())
-              + " is set: OpenBLAS runs the kernel it names, which can be slower than the one it "
-              "would pick for this CPU. To measure NumPy at its best, unset it for this command "
-              "alone: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ...", file=progress)
+              + " in the environment: OpenBLAS runs the kernel it names, which can be slower "
+              "than the one it would pick for this CPU. To measure NumPy at its best, unset "
+              "these for this command alone: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ...",
+              file=progress)
     raw = {}
 
     def child(group, threads, names, reps, warmup, label):

@@ -18,12 +18,14 @@ import io
 import ipaddress
 import json
 import os
+import signal
 import socket
 import socketserver
 import sys
 import threading
 import time
 import traceback
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -443,10 +445,34 @@ def make_server(host="127.0.0.1", port=8000, checkpoint=None, workdir=None, trai
 
 
 def serve(server):
-    """Serve until Ctrl+C (or ``server.shutdown()``), then release the port."""
+    """Serve until Ctrl+C, SIGTERM (or ``server.shutdown()``), then release the port."""
+    with _stop_on_signals():
+        try:
+            server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_on_signals():
+    """SIGINT and SIGTERM raise KeyboardInterrupt while serving (main thread only).
+
+    Explicit handlers, not Python's defaults: a process started in the background by a
+    script inherits SIGINT *ignored*, and Python then leaves it ignored, so ``kill -INT``
+    would not stop the server; and SIGTERM's default would end it without closing the
+    socket or printing "stopped"."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        yield
     finally:
-        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
