@@ -85,7 +85,7 @@ def test_conv_flops_by_hand():
     assert flops.conv_flops(conv1, backward=True) == 6 * 3_373_286_400
     mnist2 = (128, 32, 14, 14, 64, 3, 1, 1)
     assert flops.conv_macs(mnist2) == 128 * 64 * 14 * 14 * 32 * 9 == 462_422_016
-    assert flops.conv_gemm_shapes(mnist2) == [(64, 288, 25088), (64, 25088, 288), (288, 64, 25088)]
+    assert flops.conv_gemm_shapes(mnist2) == [(64, 288, 25088), (288, 25088, 64), (288, 64, 25088)]
     assert sum(flops.gemm_flops(*s) for s in flops.conv_gemm_shapes(mnist2)) == \
         flops.conv_flops(mnist2, backward=True)
 

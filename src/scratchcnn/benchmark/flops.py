@@ -10,7 +10,7 @@ weight (O, C, k, k), stride s, padding p and output (N, O, OH, OW)::
                                           the bias is ignored)
 
 As im2col GEMMs, with K = C*k*k and M = N*OH*OW, those three products are
-(O x K) @ (K x M), dL/dw = (O x M) @ (M x K), and dL/dcols = (K x O) @ (O x M).
+(O x K) @ (K x M), dL/dw, transposed, = (K x M) @ (M x O), and dL/dcols = (K x O) @ (O x M).
 
 A training step (forward, backward, optimizer) of a model costs, from
 :func:`scratchcnn.summary`'s per-layer MACs::
@@ -31,7 +31,7 @@ True
 >>> gemm_flops(2048, 2048, 2048)
 17179869184
 >>> conv_gemm_shapes((1, 32, 14, 14, 64, 3, 1, 1))     # (rows, inner, columns)
-[(64, 288, 196), (64, 196, 288), (288, 64, 196)]
+[(64, 288, 196), (288, 196, 64), (288, 64, 196)]
 """
 
 
@@ -60,11 +60,11 @@ def gemm_flops(m, k, n):
 
 def conv_gemm_shapes(spec):
     """The three im2col GEMMs (m, k, n) of a conv's forward + backward: forward
-    (O x K) @ (K x M), dL/dw (O x M) @ (M x K), dL/dcols (K x O) @ (O x M)."""
+    (O x K) @ (K x M), dL/dw^T (K x M) @ (M x O), dL/dcols (K x O) @ (O x M)."""
     n, c, _, _, o, k, _, _ = spec
     oh, ow = conv_output_hw(spec)
     kk, m = c * k * k, n * oh * ow
-    return [(o, kk, m), (o, m, kk), (kk, o, m)]
+    return [(o, kk, m), (kk, m, o), (kk, o, m)]
 
 
 def step_flops(model, input_shape):

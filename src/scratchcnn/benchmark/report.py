@@ -82,7 +82,7 @@ def gemm_table(result):
     if layers:
         lines += ["", "the three im2col GEMMs of each conv layer alone (np.matmul into "
                   "preallocated outputs; K = C*k*k, M = N*OH*OW):\nforward (O x K) @ (K x M), "
-                  "dL/dw (O x M) @ (M x K), dL/dcols (K x O) @ (O x M)",
+                  "dL/dw^T (K x M) @ (M x O), dL/dcols (K x O) @ (O x M)",
                   table(layers, [
                       ("case", -20, lambda r: r["case"]), ("shapes", -22, lambda r: r["shape"]),
                       ("thr", 3, lambda r: str(r["threads"])),

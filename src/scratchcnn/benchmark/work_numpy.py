@@ -35,11 +35,11 @@ def conv_gemms(spec, seed):
         return rng.standard_normal(shape, dtype=np.float32)
 
     weight, cols, grad, w_offsets = rand(o, kk), rand(kk, m), rand(o, m), rand(kk, o)
-    y, dw, dcols = (np.empty(s, dtype=np.float32) for s in ((o, m), (o, kk), (kk, m)))
+    y, dw_t, dcols = (np.empty(s, dtype=np.float32) for s in ((o, m), (kk, o), (kk, m)))
 
     def fn():
         np.matmul(weight, cols, out=y)          # forward
-        np.matmul(grad, cols.T, out=dw)         # dL/dw
+        np.matmul(cols, grad.T, out=dw_t)       # dL/dw, transposed (as ops/conv.py does)
         np.matmul(w_offsets, grad, out=dcols)   # dL/dcols
 
     flops = sum(gemm_flops(*shape) for shape in conv_gemm_shapes(spec))
