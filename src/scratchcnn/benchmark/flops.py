@@ -10,7 +10,7 @@ weight (O, C, k, k), stride s, padding p and output (N, O, OH, OW)::
                                           the bias is ignored)
 
 As im2col GEMMs, with K = C*k*k and M = N*OH*OW, those three products are
-(O x K) @ (K x M), dL/dw, transposed, = (K x M) @ (M x O), and dL/dcols = (K x O) @ (O x M).
+(O x K) @ (K x M), (dL/dw)^T = (K x M) @ (M x O), and dL/dcols = (K x O) @ (O x M).
 
 A training step (forward, backward, optimizer) of a model costs, from
 :func:`scratchcnn.summary`'s per-layer MACs::

@@ -18,9 +18,10 @@ position, the C*kh*kw input values under the kernel; copying that view gives the
 matrix ``cols`` (C*kh*kw, N*OH*OW), one row per (channel, kernel offset) and one
 column per output position, and the whole convolution is one matrix product
 ``w.reshape(O, -1) @ cols``. The weight gradient is the product of ``cols`` with the
-output gradient transposed. The input gradient is the same product with ``w`` (giving one block of
-gradients per kernel offset), added back into place once per kernel offset (kh*kw
-loop iterations, each a whole-array operation; no loop over pixels, batch or channels).
+output gradient transposed. The input gradient is the product of ``w`` transposed with
+the output gradient (one block of gradients per kernel offset), added back into place
+once per kernel offset (kh*kw loop iterations, each a whole-array operation; no loop
+over pixels, batch or channels).
 """
 
 from . import parallel
