@@ -17,8 +17,17 @@ from . import runtime as _runtime  # noqa: E402
 
 _runtime.apply_defaults()   # before NumPy is imported: see scratchcnn/runtime.py
 
-from . import data, models, nn, optim, train  # noqa: E402
-from .autograd import enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from . import accelerator, backends, cuda, data, models, nn, optim, train  # noqa: E402
+from . import dtypes as _dtypes  # noqa: E402
+from .autograd import (  # noqa: E402
+    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+)
+from .device import device  # noqa: E402
+from .functions import *  # noqa: E402,F401,F403 - torch.add, torch.max, torch.flatten ...
+from .functions import __all__ as _function_names  # noqa: E402
+from .dtypes import (  # noqa: E402
+    cdouble, cfloat, complex64, complex128, double, half, int8, int16, long, short,
+)
 from .gradcheck import gradcheck  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .shapes import conv_output_size, pool_output_size  # noqa: E402
@@ -30,11 +39,15 @@ from .tensor import (  # noqa: E402
     ones, ones_like, rand, randint, randn, stack, tensor, uint8, zeros, zeros_like,
 )
 
+globals().update(_dtypes.ALIASES)   # sc.float, sc.int, sc.bool, as torch.float ...
+
 __all__ = [
     "__version__", "nn", "optim", "models", "data", "train", "summary", "Summary", "conv_output_size",
     "pool_output_size", "save", "load", "Tensor", "tensor", "from_numpy", "zeros", "ones", "full",
     "zeros_like", "ones_like", "rand", "randn", "randint", "arange", "cat", "stack",
     "float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "manual_seed",
     "get_rng_state", "set_rng_state", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
-    "set_num_threads", "get_num_threads",
+    "set_num_threads", "get_num_threads", "device", "cuda", "backends", "accelerator",
+    "inference_mode", "set_grad_enabled", *_dtypes.NAMES, *_dtypes.ALIASES,
+    *_function_names,
 ]

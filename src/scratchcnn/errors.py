@@ -70,3 +70,7 @@ class StateDictError(ScratchCNNError, KeyError, ValueError, RuntimeError):
 
     def __str__(self):  # KeyError would quote the message; show it plainly
         return ScratchCNNError.__str__(self)
+
+
+class DeviceError(ScratchCNNError, RuntimeError):
+    """A device other than the CPU was asked for: scratchcnn computes on the CPU only."""

@@ -302,7 +302,7 @@ def explain(config=None, decimals=4):
     _first_example(trace)
     _forward_steps(trace, config, model, image, outputs, logits, probs, loss)
     _backward_steps(trace, config, model, outputs, logits, probs)
-    old = {name: p.data.copy() for name, p in model.named_parameters()}
+    old = {name: p._array.copy() for name, p in model.named_parameters()}
     optim.SGD(model.parameters(), lr=config["lr"]).step()
     _update_step(trace, config, model, old)
     _guide_notes(trace, config, image, outputs)
@@ -348,11 +348,11 @@ def _first_example(trace):
 def _forward_steps(trace, config, model, image, outputs, logits, probs, loss):
     fmt = trace.fmt
     conv = model.conv
-    kernel = conv.weight.data[0, 0]
-    bias = conv.bias.data[0]
+    kernel = conv.weight._array[0, 0]
+    bias = conv.bias._array[0]
     padded = pad_spatial(image[None, None], conv.padding)
     patches = windows(padded, conv.kernel_size, conv.stride, conv.dilation)[0, 0]
-    pre = outputs["conv"].data[0, 0]
+    pre = outputs["conv"]._array[0, 0]
     oh, ow = pre.shape
     lines = [f"{oh} x {ow} = {oh * ow} positions of the {kernel.shape[0]}x{kernel.shape[1]} "
              f"filter W (stride {conv.stride[0]}, padding {conv.padding[0]}), bias "
@@ -369,21 +369,21 @@ def _forward_steps(trace, config, model, image, outputs, logits, probs, loss):
     trace.values["conv"] = pre
     trace.add("Convolution", lines, feature_map=pre, patches=patches)
 
-    activated = outputs["relu"].data[0, 0]
+    activated = outputs["relu"]._array[0, 0]
     trace.values["relu"] = activated
     trace.add("ReLU: A = max(0, x)", fmt.matrix(activated), activation=activated)
 
-    pooled = outputs["pool"].data[0, 0]
+    pooled = outputs["pool"]._array[0, 0]
     pool = config["pool"]
     trace.values["pool"] = pooled
     trace.add(f"{pool['kind'].capitalize()} pooling {pool['size']}x{pool['size']}, stride "
               f"{pool['stride']}", [f"P ({pooled.shape[0]}x{pooled.shape[1]}):"]
               + fmt.matrix(pooled), pooled=pooled)
 
-    flat = outputs["flatten"].data[0]
-    z = logits.data[0]
-    w_fc = model.fc.weight.data.T
-    b_fc = model.fc.bias.data
+    flat = outputs["flatten"]._array[0]
+    z = logits._array[0]
+    w_fc = model.fc.weight._array.T
+    b_fc = model.fc.bias._array
     lines = [f"flatten P: {fmt.vector(flat)}", "Z = W_fc^T . P + b_fc:"]
     for k in range(len(z)):
         terms = " + ".join(f"({fmt.num(w)}*{fmt.num(p)})" for w, p in zip(w_fc[:, k], flat))
@@ -391,7 +391,7 @@ def _forward_steps(trace, config, model, image, outputs, logits, probs, loss):
     trace.values["flat"], trace.values["logits"] = flat, z
     trace.add("Fully connected layer", lines, flat=flat, logits=z)
 
-    p = probs.data[0]
+    p = probs._array[0]
     exps = " + ".join(f"e^{fmt.num(v)}" for v in z)
     lines = [f"softmax(Z)[{k}] = e^{fmt.num(z[k])} / ({exps}) = {fmt.num(p[k])}"
              for k in range(len(z))]
@@ -410,26 +410,26 @@ def _forward_steps(trace, config, model, image, outputs, logits, probs, loss):
 def _backward_steps(trace, config, model, outputs, logits, probs):
     fmt = trace.fmt
     label = config["label"]
-    p = probs.data[0]
+    p = probs._array[0]
     onehot = np.eye(len(p))[label]
-    dz = logits.grad.data[0]
+    dz = logits.grad._array[0]
     trace.values["dL_dZ"] = dz
     trace.add("Backward: softmax and cross-entropy",
               ["dL/dZ = softmax(Z) - y = "
                + fmt.vector(p) + " - " + fmt.vector(onehot) + " = " + fmt.vector(dz),
                "(a vector with one entry per class)"], dL_dZ=dz)
 
-    flat = outputs["flatten"].data[0]
-    dw_fc = model.fc.weight.grad.data.T     # back to the guide's (inputs x outputs) layout
-    db_fc = model.fc.bias.grad.data
+    flat = outputs["flatten"]._array[0]
+    dw_fc = model.fc.weight.grad._array.T     # back to the guide's (inputs x outputs) layout
+    db_fc = model.fc.bias.grad._array
     trace.values["dL_dW_fc"], trace.values["dL_db_fc"] = dw_fc, db_fc
     lines = [f"dL/dW_fc = P (outer) dL/dZ, a {dw_fc.shape[0]}x{dw_fc.shape[1]} matrix "
              f"(P has {len(flat)} values, dL/dZ has {len(dz)}):"] + fmt.matrix(dw_fc)
     lines.append(f"dL/db_fc = dL/dZ = {fmt.vector(db_fc)}")
     trace.add("Backward: fully connected weights", lines, dL_dW_fc=dw_fc, dL_db_fc=db_fc)
 
-    dp = outputs["pool"].grad.data[0, 0]
-    w_fc = model.fc.weight.data.T
+    dp = outputs["pool"].grad._array[0, 0]
+    w_fc = model.fc.weight._array.T
     lines = ["dL/dP = W_fc . dL/dZ, one value per pooled feature:"]
     for f, row in enumerate(w_fc):
         terms = " + ".join(f"({fmt.num(w)}*{fmt.num(g)})" for w, g in zip(row, dz))
@@ -437,7 +437,7 @@ def _backward_steps(trace, config, model, outputs, logits, probs):
     trace.values["dL_dP"] = dp
     trace.add("Backward: into the pooled features", lines, dL_dP=dp)
 
-    da = outputs["relu"].grad.data[0, 0]
+    da = outputs["relu"].grad._array[0, 0]
     how = ("the whole gradient of each window goes to the element that was its maximum "
            "(the first one when several tie)" if config["pool"]["kind"] == "max" else
            "each window's gradient is shared equally by its elements")
@@ -445,16 +445,16 @@ def _backward_steps(trace, config, model, outputs, logits, probs):
     trace.add("Backward: through pooling", [f"dL/dA: {how}; windows that overlap add up:"]
               + fmt.matrix(da), dL_dA=da)
 
-    pre = outputs["conv"].data[0, 0]
-    dpre = outputs["conv"].grad.data[0, 0]
+    pre = outputs["conv"]._array[0, 0]
+    dpre = outputs["conv"].grad._array[0, 0]
     lines = ["ReLU passes the gradient where its input was > 0 and blocks it elsewhere "
              "(its derivative at exactly 0 is 0, PyTorch's convention):",
              "dL/d(pre-activation) = dL/dA * [x > 0]:"] + fmt.matrix(dpre)
     trace.values["dL_dpre"] = dpre
     trace.add("Backward: through ReLU", lines, dL_dpre=dpre)
 
-    dw = model.conv.weight.grad.data[0, 0]
-    db = model.conv.bias.grad.data[0]
+    dw = model.conv.weight.grad._array[0, 0]
+    db = model.conv.bias.grad._array[0]
     lines = ["dL/dW = sum over positions of dL/d(pre-activation)[i, j] * patch(i, j):"]
     lines += fmt.matrix(dw)
     lines.append(f"dL/db = sum of dL/d(pre-activation) = {fmt.num(db)}")
@@ -494,7 +494,7 @@ def _update_step(trace, config, model, old):
 def _guide_notes(trace, config, image, outputs):
     """Where the guide's text and a consistent network part ways, said plainly."""
     lines = []
-    pre = outputs["conv"].data[0, 0]
+    pre = outputs["conv"]._array[0, 0]
     kernel = np.array(config["kernel"])
     if config["padding"] == 0 and config["stride"] == 1:
         lines.append(f"A {image.shape[0]}x{image.shape[1]} input and a "

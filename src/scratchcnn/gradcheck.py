@@ -47,7 +47,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 
     def projected():
         with no_grad():
-            return sum(float((o.data * v).sum()) for o, v in zip(_outputs(fn, inputs),
+            return sum(float((o._array * v).sum()) for o, v in zip(_outputs(fn, inputs),
                                                                   directions))
 
     for t in checked:
@@ -64,15 +64,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     for position, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
-        analytical = t.grad.data if t.grad is not None else np.zeros_like(t.data)
+        analytical = t.grad._array if t.grad is not None else np.zeros_like(t._array)
         numerical = np.zeros(t.shape, dtype=np.float64)
         for i in np.ndindex(t.shape):   # perturb the tensor's own memory, then restore
-            original = t.data[i]
-            t.data[i] = original + eps
+            original = t._array[i]
+            t._array[i] = original + eps
             plus = projected()
-            t.data[i] = original - eps
+            t._array[i] = original - eps
             minus = projected()
-            t.data[i] = original
+            t._array[i] = original
             numerical[i] = (plus - minus) / (2 * eps)
         if not np.allclose(analytical, numerical, atol=atol, rtol=rtol):
             worst = np.unravel_index(np.argmax(np.abs(analytical - numerical)), t.shape)

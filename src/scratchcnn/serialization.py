@@ -39,8 +39,12 @@ def _split(obj, arrays, path):
     """JSON-ready tree with arrays replaced by ``{"__array__": key}`` references."""
     from .tensor import Tensor
 
-    if isinstance(obj, Tensor):
-        obj = obj.data
+    if isinstance(obj, Tensor):   # comes back as a Tensor (plain arrays come back as arrays)
+        key = path or "tensor"
+        while key in arrays:
+            key += "_"
+        arrays[key] = obj.numpy()
+        return {"__tensor__": key}
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
             raise TypeError(f"cannot save an object array at {path or 'the top level'}")
@@ -72,6 +76,9 @@ def _join(tree, arrays):
     if isinstance(tree, dict):
         if set(tree) == {"__array__"}:
             return arrays[tree["__array__"]]
+        if set(tree) == {"__tensor__"}:
+            from .tensor import Tensor
+            return Tensor(arrays[tree["__tensor__"]])
         if set(tree) == {"__items__"}:
             return {_join(k, arrays): _join(v, arrays) for k, v in tree["__items__"]}
         if set(tree) == {"__tuple__"}:
@@ -88,12 +95,19 @@ def _umask():
     return mask
 
 
-def save(obj, path):
-    """Write ``obj`` to ``path`` (``.npz`` archive + JSON metadata), atomically."""
+def save(obj, path, pickle_module=None, pickle_protocol=None,
+         _use_new_zipfile_serialization=True):
+    """Write ``obj`` to ``path`` (``.npz`` archive + JSON metadata), atomically.
+
+    ``path`` may also be a writable binary file object (``io.BytesIO``). The other
+    arguments are PyTorch's and are accepted for compatibility: nothing is pickled."""
     arrays = {}
     tree = _split(obj, arrays, "")
     metadata = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
     arrays[_METADATA_KEY] = np.frombuffer(metadata.encode("utf-8"), dtype=np.uint8)
+    if hasattr(path, "write"):
+        np.savez(path, **arrays)
+        return
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -111,17 +125,35 @@ def save(obj, path):
         raise
 
 
-def load(path):
-    """Read an object written by :func:`save`. Never unpickles anything."""
+def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
+    """Read an object written by :func:`save`. Never unpickles anything.
+
+    ``path`` may be a readable binary file object. PyTorch's ``map_location`` (the CPU
+    or a mapping/function, ignored: everything lives on the CPU) and ``weights_only``
+    are accepted; a file is always read as if ``weights_only=True``."""
+    if isinstance(map_location, str) or type(map_location).__name__ == "device":
+        from .device import check_device
+        check_device(map_location, "load(map_location=...)")
+    if hasattr(path, "read"):
+        start = path.read(4)
+        path.seek(-len(start), os.SEEK_CUR)
+        name = getattr(path, "name", "the file object")
+        return _load_archive(path, name, start)
     path = os.fspath(path)
     with open(path, "rb") as handle:
         start = handle.read(4)
+    return _load_archive(path, path, start)
+
+
+def _load_archive(path, name, start):
+    path_for_numpy, path = path, name
     if start != b"PK\x03\x04":     # every .npz is a zip archive
         raise CheckpointError(f"{path} is not a scratchcnn file: it is not an .npz (zip) "
                               "archive" + (" (it is empty)" if not start else
                                            "; it may be corrupt or of another format"))
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with np.load(path_for_numpy, allow_pickle=False) as archive:
             if _METADATA_KEY not in archive.files:
                 raise CheckpointError(f"{path} is not a scratchcnn file (no {_METADATA_KEY}); "
                                       "it may be a plain NumPy archive")

@@ -237,7 +237,7 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=No
     params = list(model.parameters())
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
-    param_bytes = sum(p.data.nbytes for p in params)
+    param_bytes = sum(p._array.nbytes for p in params)
     activation_bytes = sum(int(np.prod(r["output_shape"])) * np.dtype(dtype).itemsize
                            for r in rows)
     return Summary(name or type(model).__name__, shape, rows, total, trainable, param_bytes,

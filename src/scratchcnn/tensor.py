@@ -1,6 +1,6 @@
 """``Tensor``: an n-dimensional array that remembers how it was computed.
 
-A Tensor wraps a NumPy array (``.data``). When it is the result of an op on tensors
+A Tensor wraps a NumPy array (``.numpy()``). When it is the result of an op on tensors
 that require gradients, it also holds the graph node of that op, so that
 ``loss.backward()`` can apply the chain rule backwards through every op
 (see :mod:`scratchcnn.autograd`) and leave ``dloss/dparam`` in each leaf's ``.grad``.
@@ -18,19 +18,17 @@ import collections
 import numpy as np
 
 from . import autograd, random
+from .device import CPU, check_device, is_device
 from .errors import ArgumentError, DTypeError, GraphError, ShapeError
 from .ops import elementwise as ew
 from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
+from .tensor_math import MathMethods
+from .tensor_reduce import ReduceMethods
+from .tensor_shape import ShapeMethods
 
-float16 = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = np.dtype("float64")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-uint8 = np.dtype("uint8")
-bool_ = np.dtype("bool")
+from .dtypes import bool_, float16, float32, float64, int32, int64, uint8  # noqa: E402
 default_float = float32
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -40,7 +38,7 @@ def _python_data_to_array(data, dtype=None):
     """PyTorch's rules: Python floats -> float32, ints -> int64, bools -> bool;
     a NumPy array keeps its dtype unless ``dtype`` is given."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     if isinstance(data, np.ndarray) or np.isscalar(data) and isinstance(data, np.generic):
         array = np.asarray(data)
     else:
@@ -65,7 +63,7 @@ def _promote(a, b, true_divide=False):
     """PyTorch's type promotion where NumPy's differs: a floating operand decides over an
     integer or bool one (int64 * float32 -> float32; NumPy says float64), and true
     division of integers gives the default float. ``a``, ``b``: Tensors or arrays."""
-    floats = [_is_float(x.data if isinstance(x, Tensor) else x) for x in (a, b)]
+    floats = [_is_float(x._array if isinstance(x, Tensor) else x) for x in (a, b)]
     if floats[0] != floats[1]:
         target = a.dtype if floats[0] else b.dtype
     elif true_divide and not floats[0]:
@@ -80,35 +78,58 @@ def _promote(a, b, true_divide=False):
     return cast(a), cast(b)
 
 
-class Tensor:
-    """N-dimensional array with reverse-mode autograd. Create with :func:`tensor`."""
+class Tensor(MathMethods, ReduceMethods, ShapeMethods):
+    """N-dimensional array with reverse-mode autograd. Create with :func:`tensor`.
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_hooks",
-                 "__weakref__")
+    The methods are grouped by kind in mixins: arithmetic in :mod:`.tensor_math`,
+    reductions and sorting in :mod:`.tensor_reduce`, shapes and indexing in
+    :mod:`.tensor_shape`; this class holds the array, autograd and in-place machinery."""
+
+    # _array: the NumPy array; _vc: the version counter, a one-element list shared with
+    # views and detach()ed tensors and bumped by every in-place change.
+    __slots__ = ("_array", "grad", "requires_grad", "_node", "_retains_grad", "_hooks",
+                 "_vc", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor calls Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, _node=None):
-        self.data = data if isinstance(data, np.ndarray) else _python_data_to_array(data)
+        self._array = data if isinstance(data, np.ndarray) else _python_data_to_array(data)
         self.grad = None
         self._node = _node
         self._retains_grad = False
         self._hooks = None
+        self._vc = [0]
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
     # ----------------------------------------------------------------- attributes
     @property
+    def data(self):
+        """This tensor's values as a new Tensor that shares the memory and is cut from the
+        graph (PyTorch's ``.data``): ``w.data.normal_(0, 0.01)`` changes ``w``."""
+        return Tensor(self._array)
+
+    @data.setter
+    def data(self, value):
+        self._array = value._array if isinstance(value, Tensor) else \
+            _python_data_to_array(value)
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has seen."""
+        return self._vc[0]
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def is_leaf(self):
@@ -120,39 +141,43 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._array.size)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     # ----------------------------------------------------------------- conversion
     def numpy(self):
         """The underlying NumPy array (shared, not copied)."""
-        return self.data
+        return self._array
 
     def __array__(self, dtype=None, copy=None):
-        array = self.data if dtype is None else self.data.astype(dtype)
-        return array.copy() if copy and array is self.data else array
+        array = self._array if dtype is None else self._array.astype(dtype)
+        return array.copy() if copy and array is self._array else array
 
     def item(self):
-        if self.data.size != 1:
-            raise ShapeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self._array.size != 1:
+            raise ShapeError(f"a Tensor with {self._array.size} elements cannot be converted "
                              "to a Python scalar")
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -161,19 +186,31 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise ShapeError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self._array.size != 1:
+            raise ShapeError(f"the truth value of a tensor with {self._array.size} elements is "
                              "ambiguous; use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self._array.item())
 
-    def to(self, dtype=None, *args, **kwargs):
-        """Convert to ``dtype`` (differentiable). A device string such as ``"cpu"`` is
-        accepted and ignored, so PyTorch code that moves tensors keeps working."""
-        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
-            dtype = kwargs.get("dtype", args[0] if args else None)
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
-            return self
-        return autograd.apply(sh.cast_forward, sh.cast_backward, self, dtype=np.dtype(dtype))
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, with the
+        keywords ``dtype=``, ``device=``, ``non_blocking=``, ``copy=`` (differentiable).
+        Only the CPU exists here: any other device raises a clear error."""
+        dtype, copy = _to_arguments(args, kwargs, "Tensor.to()")
+        if dtype is None or dtype == self._array.dtype:
+            return self.clone() if copy else self
+        return autograd.apply(sh.cast_forward, sh.cast_backward, self, dtype=dtype)
+
+    def type(self, dtype=None, non_blocking=False):
+        """Without ``dtype``: PyTorch's type name (``"torch.FloatTensor"``); with one,
+        this tensor converted to it (a dtype or such a name)."""
+        if dtype is None:
+            return "torch." + _TYPE_NAMES.get(self._array.dtype, "Tensor")
+        if isinstance(dtype, str) and dtype.startswith("torch."):
+            names = {name: dt for dt, name in _TYPE_NAMES.items()}
+            if dtype[len("torch."):] not in names:
+                raise DTypeError(f"type(): unknown tensor type {dtype!r}")
+            dtype = names[dtype[len("torch."):]]
+        return self.to(np.dtype(dtype))
 
     def float(self):
         return self.to(float32)
@@ -181,17 +218,54 @@ class Tensor:
     def double(self):
         return self.to(float64)
 
+    def half(self):
+        return self.to(float16)
+
     def long(self):
         return self.to(int64)
+
+    def int(self):
+        return self.to(int32)
+
+    def short(self):
+        return self.to(np.dtype("int16"))
+
+    def bool(self):
+        return self.to(bool_)
+
+    def byte(self):
+        return self.to(uint8)
 
     def cpu(self):
         return self
 
+    def cuda(self, device=None, non_blocking=False):
+        check_device("cuda" if device is None else device, "Tensor.cuda()")
+
+    def is_floating_point(self):
+        return self._array.dtype.kind == "f"
+
+    def element_size(self):
+        return self._array.itemsize
+
+    def nelement(self):
+        return int(self._array.size)
+
+    def is_contiguous(self):
+        return bool(self._array.flags.c_contiguous)
+
+    def __index__(self):
+        if self._array.size != 1 or self._array.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted "
+                            f"to an index (this one has {self._array.size} elements of "
+                            f"{self._array.dtype})")
+        return int(self._array.item())
+
     # ----------------------------------------------------------------- autograd
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not _is_float(self.data):
+        if requires_grad and not _is_float(self._array):
             raise DTypeError("only tensors of floating point dtype can require gradients, "
-                             f"got {self.data.dtype}")
+                             f"got {self._array.dtype}")
         if not requires_grad and self._node is not None:
             raise GraphError("requires_grad can only be turned off on leaf tensors; "
                              "use .detach() instead")
@@ -212,8 +286,16 @@ class Tensor:
         return hook
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor(self.data)
+        """The same memory, cut from the graph (in-place changes are seen by both)."""
+        out = Tensor(self._array)
+        out._vc = self._vc
+        return out
+
+    def detach_(self):
+        """Cut this tensor from the graph, in place."""
+        self._node = None
+        self.requires_grad = False
+        return self
 
     def backward(self, gradient=None, retain_graph=False):
         """Compute d(self)/d(leaf) for every leaf that requires grad; add it to ``.grad``.
@@ -224,11 +306,11 @@ class Tensor:
             raise GraphError("element 0 of tensors does not require grad and does not have "
                              "a grad_fn: nothing to differentiate")
         if gradient is None:
-            if self.data.size != 1:
+            if self._array.size != 1:
                 raise GraphError(f"grad can be implicitly created only for scalar outputs; "
                                  f"this tensor has shape {self.shape}: pass "
                                  "backward(gradient=...) of the same shape")
-            gradient = np.ones_like(self.data)
+            gradient = np.ones_like(self._array)
         else:
             gradient = _python_data_to_array(gradient, self.dtype)
             if gradient.shape != self.shape:
@@ -238,12 +320,12 @@ class Tensor:
         autograd.run_backward(self, gradient, retain_graph=retain_graph)
 
     def _accumulate_grad(self, grad):
-        if grad.dtype != self.data.dtype:
-            grad = grad.astype(self.data.dtype)
+        if grad.dtype != self._array.dtype:
+            grad = grad.astype(self._array.dtype)
         if self.grad is None:
             self.grad = Tensor(grad)
         else:  # a new array: the old one may be shared with another tensor's .grad
-            self.grad = Tensor(self.grad.data + grad)
+            self.grad = Tensor(self.grad._array + grad)
 
     # ----------------------------------------------------------------- arithmetic
     def _operand(self, other):
@@ -251,8 +333,8 @@ class Tensor:
         if isinstance(other, Tensor) or isinstance(other, np.ndarray):
             return other
         if isinstance(other, (bool, int, float, np.number)):
-            if _is_float(self.data):
-                return np.asarray(other, dtype=self.data.dtype)
+            if _is_float(self._array):
+                return np.asarray(other, dtype=self._array.dtype)
             return np.asarray(other, dtype=default_float if isinstance(other, float) else None)
         return Tensor(other)
 
@@ -339,8 +421,8 @@ class Tensor:
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor(op(self.data, other))
+        other = other._array if isinstance(other, Tensor) else other
+        return Tensor(op(self._array, other))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -363,17 +445,17 @@ class Tensor:
     __hash__ = object.__hash__  # tensors are identities, as in PyTorch
 
     def all(self):
-        return Tensor(np.asarray(self.data.all()))
+        return Tensor(np.asarray(self._array.all()))
 
     def any(self):
-        return Tensor(np.asarray(self.data.any()))
+        return Tensor(np.asarray(self._array.any()))
 
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim=False):
         return autograd.apply(red.sum_forward, red.sum_backward, self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        if not _is_float(self.data):
+        if not _is_float(self._array):
             raise DTypeError(f"mean() needs a floating point tensor, got {self.dtype}; "
                              "convert with .float()")
         return autograd.apply(red.mean_forward, red.mean_backward, self, dim=dim,
@@ -395,15 +477,15 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
-            return Tensor(np.asarray(self.data.argmax(), dtype=int64))
+            return Tensor(np.asarray(self._array.argmax(), dtype=int64))
         axis = red.normalize_axes(dim, self.ndim)[0]
-        return Tensor(self.data.argmax(axis=axis, keepdims=keepdim).astype(int64))
+        return Tensor(self._array.argmax(axis=axis, keepdims=keepdim).astype(int64))
 
     def argmin(self, dim=None, keepdim=False):
         if dim is None:
-            return Tensor(np.asarray(self.data.argmin(), dtype=int64))
+            return Tensor(np.asarray(self._array.argmin(), dtype=int64))
         axis = red.normalize_axes(dim, self.ndim)[0]
-        return Tensor(self.data.argmin(axis=axis, keepdims=keepdim).astype(int64))
+        return Tensor(self._array.argmin(axis=axis, keepdims=keepdim).astype(int64))
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -467,28 +549,95 @@ class Tensor:
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):
-            index = index.data
+            index = index._array
         elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+            index = tuple(i._array if isinstance(i, Tensor) else i for i in index)
         try:
             return autograd.apply(sh.getitem_forward, sh.getitem_backward, self, index=index)
         except IndexError as error:  # IndexError, as in PyTorch, with the shape named
             raise IndexError(f"index {index!r} is out of range for a tensor of shape "
                              f"{self.shape}: {error}") from None
 
+    def __setitem__(self, index, value):
+        """``x[index] = value`` in place (differentiable for ``x`` and ``value``)."""
+        if isinstance(index, Tensor):
+            index = index._array
+        elif isinstance(index, tuple):
+            index = tuple(i._array if isinstance(i, Tensor) else i for i in index)
+        if not (autograd.is_grad_enabled() and (self.requires_grad or (
+                isinstance(value, Tensor) and value.requires_grad))):
+            self._check_inplace()
+            self._array[index] = value._array if isinstance(value, Tensor) else value
+            self._vc[0] += 1
+            return
+        if not isinstance(value, Tensor):
+            value = np.asarray(value, dtype=self.dtype)
+        elif value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        self._inplace_via(lambda t: autograd.apply(sh.setitem_forward, sh.setitem_backward,
+                                                   t, value, index=index))
+
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
-    # ----------------------------------------------------------------- in-place, outside autograd
+    # ----------------------------------------------------------------- in-place
+    # ``x += y`` writes into x's memory. Outside a graph it is one ufunc with ``out=``
+    # (the optimizer's ``p -= lr * g`` under no_grad). Inside a graph (x or y requires
+    # grad) the op is recorded as PyTorch does: x's old history moves to a hidden
+    # tensor that becomes the op's input, and x becomes the op's output.
     def _inplace(self, ufunc, other):
-        """``self <op>= other`` written into this tensor's memory (dtype kept), as PyTorch's
-        in-place operators; refused on tensors that require grad while recording."""
+        """``self <op>= other`` with a NumPy ufunc, dtype kept (PyTorch's casting rule)."""
         self._check_inplace()
-        other = other.data if isinstance(other, Tensor) else other
-        ufunc(self.data, other, out=self.data, casting="same_kind")
+        other_array = other._array if isinstance(other, Tensor) else other
+        if autograd.is_grad_enabled() and (self.requires_grad or (
+                isinstance(other, Tensor) and other.requires_grad)):
+            method = _INPLACE_METHODS[ufunc]
+            return self._inplace_via(lambda t: getattr(t, method)(other))
+        result_kind = np.result_type(self._array, other_array).kind
+        if result_kind == "f" and self._array.dtype.kind in "iub" or \
+                result_kind in "iu" and self._array.dtype.kind == "b":
+            raise DTypeError(f"result type {np.result_type(self._array, other_array)} can't "
+                             f"be cast to the desired output type {self._array.dtype}")
+        ufunc(self._array, other_array, out=self._array, casting="unsafe")
+        self._vc[0] += 1
         return self
+
+    def _inplace_via(self, compute):
+        """Make ``compute(self)`` (an out-of-place Tensor op) this tensor's new value, in
+        place: the memory is overwritten and, when recording, the graph is rebased."""
+        self._check_inplace()
+        if autograd.is_grad_enabled():
+            return self._rebase(compute)
+        self._write(compute(self)._array)
+        return self
+
+    def _rebase(self, compute):
+        old = Tensor.__new__(Tensor)
+        old._array, old._node, old._vc = self._array, self._node, self._vc
+        old.grad, old._retains_grad, old._hooks = None, False, None
+        old.requires_grad = self.requires_grad
+        result = compute(old)
+        node = result._node
+        if node is not None:  # the op's saved arrays must keep the values it saw
+            node.cache = autograd.copy_shared(node.cache, self._array)
+        self._write(result._array)
+        self._node, self.requires_grad = node, result.requires_grad
+        if node is not None:
+            node.saved = node.saved[:-1] + ((self._vc, self._vc[0], self._array),)
+        return self
+
+    def _write(self, array):
+        if array.dtype != self._array.dtype and not np.can_cast(
+                array.dtype, self._array.dtype, "same_kind"):
+            raise DTypeError(f"result type {array.dtype} can't be cast to the desired output "
+                             f"type {self._array.dtype}")
+        if array.shape != self._array.shape:
+            raise ShapeError(f"output with shape {list(self._array.shape)} doesn't match the "
+                             f"broadcast shape {list(array.shape)}")
+        np.copyto(self._array, array, casting="unsafe")
+        self._vc[0] += 1
 
     def __iadd__(self, other):
         return self._inplace(np.add, other)
@@ -500,6 +649,9 @@ class Tensor:
         return self._inplace(np.multiply, other)
 
     def __itruediv__(self, other):
+        if self._array.dtype.kind != "f":
+            raise DTypeError(f"result type Float can't be cast to the desired output type "
+                             f"{self._array.dtype}: true division of an integer tensor in place")
         return self._inplace(np.divide, other)
 
     def add_(self, other, alpha=1):
@@ -512,36 +664,66 @@ class Tensor:
         return self._inplace(np.multiply, other)
 
     def div_(self, other):
-        return self._inplace(np.divide, other)
+        return self.__itruediv__(other)
 
     def zero_(self):
-        self._check_inplace()
-        self.data[...] = 0
-        return self
+        return self.fill_(0)
 
     def fill_(self, value):
         self._check_inplace()
-        self.data[...] = value
+        if isinstance(value, Tensor):
+            if value.numel() != 1:
+                raise ShapeError(f"fill_ only supports a 0-dimension value tensor, got one "
+                                 f"of shape {value.shape}")
+            value = value._array.item()
+        self._array[...] = value
+        self._vc[0] += 1
+        if self._node is not None:   # the old history no longer explains the values
+            self._node, self.requires_grad = None, False
         return self
 
-    def copy_(self, source):
+    def copy_(self, source, non_blocking=False):
+        source_array = source._array if isinstance(source, Tensor) else np.asarray(source)
+        try:
+            np.broadcast_to(source_array, self._array.shape)
+        except ValueError:
+            raise ShapeError(f"copy_: a source of shape {source_array.shape} cannot be "
+                             f"broadcast to shape {self._array.shape}") from None
+        if isinstance(source, Tensor) and source.requires_grad and autograd.is_grad_enabled():
+            return self._inplace_via(lambda t: _copy_result(t, source))
         self._check_inplace()
-        source = source.data if isinstance(source, Tensor) else np.asarray(source)
-        self.data[...] = source
+        self._array[...] = source_array
+        self._vc[0] += 1
+        if self._node is not None:
+            self._node, self.requires_grad = None, False
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        """Fill with samples of N(mean, std^2) from the global generator."""
+        self._check_inplace()
+        self._array[...] = random.generator().normal(mean, std, self._array.shape)
+        self._vc[0] += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        """Fill with samples of U(a, b) from the global generator."""
+        self._check_inplace()
+        self._array[...] = random.generator().uniform(a, b, self._array.shape)
+        self._vc[0] += 1
         return self
 
     def _check_inplace(self):
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise GraphError("a leaf tensor that requires grad is used in an in-place "
-                             "operation; wrap it in `with sc.no_grad():`")
+        if self.requires_grad and self._node is None and autograd.is_grad_enabled():
+            raise GraphError("a leaf Variable that requires grad is being used in an in-place "
+                             "operation; wrap it in `with torch.no_grad():` (sc.no_grad())")
 
     # ----------------------------------------------------------------- printing
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(",
+        body = np.array2string(self._array, separator=", ", prefix="tensor(",
                                precision=4, suppress_small=False)
         extras = []
-        if self.data.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._array.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype={self._array.dtype}")
         if self._node is not None:
             extras.append(f"grad_fn={self._node!r}")
         elif self.requires_grad:
@@ -549,8 +731,61 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
+_INPLACE_METHODS = {np.add: "__add__", np.subtract: "__sub__", np.multiply: "__mul__",
+                    np.divide: "__truediv__"}
+
+_TYPE_NAMES = {float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor",
+               int64: "LongTensor", int32: "IntTensor", np.dtype("int16"): "ShortTensor",
+               np.dtype("int8"): "CharTensor", uint8: "ByteTensor", bool_: "BoolTensor"}
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _copy_result(target, source):
+    """``source`` broadcast to ``target``'s shape and dtype, as a graph op (for copy_)."""
+    out = source.to(target.dtype)
+    if out.shape != target.shape:
+        out = out + autograd.constant(np.zeros(target.shape, target.dtype))
+    return out
+
+
+def _to_arguments(args, kwargs, where):
+    """Parse ``to(...)``'s PyTorch forms into ``(dtype or None, copy)``; check the device."""
+    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise ArgumentError(f"{where} got unexpected keyword argument(s) {sorted(unknown)}")
+    dtype, device = kwargs.get("dtype"), kwargs.get("device")
+    positional = list(args)
+    if positional and isinstance(positional[0], Tensor):
+        other = positional.pop(0)
+        dtype = other.dtype if dtype is None else dtype
+    if positional and (is_device(positional[0]) or isinstance(positional[0], int) and
+                       not isinstance(positional[0], bool)):
+        device = positional.pop(0)
+    if positional and not isinstance(positional[0], bool):
+        dtype = positional.pop(0)
+    if positional:   # non_blocking, copy as positional bools
+        kwargs.setdefault("non_blocking", positional.pop(0))
+    if positional:
+        kwargs.setdefault("copy", positional.pop(0))
+    if device is not None:
+        check_device(device, where)
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise DTypeError(f"{where}: {dtype!r} is neither a dtype nor a device") from None
+    return dtype, bool(kwargs.get("copy", False))
+
+
 def _scaled(value, alpha):
-    return (value.data if isinstance(value, Tensor) else np.asarray(value)) * alpha
+    return (value._array if isinstance(value, Tensor) else np.asarray(value)) * alpha
 
 
 def _shape_arg(shape):
@@ -571,7 +806,7 @@ def tensor(data, dtype=None, requires_grad=False):
     (dtype('int64'), dtype('float32'))
     """
     array = _python_data_to_array(data, dtype)
-    if isinstance(data, (np.ndarray, Tensor)) and array is (data.data if isinstance(
+    if isinstance(data, (np.ndarray, Tensor)) and array is (data._array if isinstance(
             data, Tensor) else data):
         array = array.copy()
     return Tensor(array, requires_grad=requires_grad)
@@ -676,3 +911,6 @@ def cat(tensors, dim=0):
 def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack()")
     return autograd.apply(sh.stack_forward, sh.stack_backward, *tensors, dim=dim)
+
+
+autograd.register_tensor_type(Tensor)

@@ -62,9 +62,9 @@ def evaluate(model, loader, loss_fn=None, num_classes=None):
                 if getattr(loss_fn, "reduction", "mean") == "mean":
                     batch_loss *= len(labels)
                 total_loss += batch_loss
-                predicted = logits.data.argmax(axis=1)
+                predicted = logits._array.argmax(axis=1)
                 # one bincount over (true, predicted) pairs fills the confusion matrix
-                confusion += np.bincount(labels.data * k + predicted,
+                confusion += np.bincount(labels._array * k + predicted,
                                          minlength=k * k).reshape(k, k)
                 count += len(labels)
     finally:
@@ -191,7 +191,7 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
             n = len(labels)
             seen += n
             loss_sum += value * n
-            correct += int((logits.data.argmax(axis=1) == labels.data).sum())
+            correct += int((logits._array.argmax(axis=1) == labels._array).sum())
             if progress and hasattr(batches, "set_postfix"):
                 elapsed = time.perf_counter() - started
                 batches.set_postfix(loss=f"{loss_sum / seen:.4f}",

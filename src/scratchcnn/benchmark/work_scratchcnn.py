@@ -14,7 +14,7 @@ def conv(spec, seed, backward):
     x, w, b = (sc.from_numpy(a) for a in (x_np, w_np, b_np))
     if not backward:
         return Work(lambda: F.conv2d(x, w, b, s, p),
-                    lambda y: {"checksums": checksums(y.data)}, conv_flops(spec))
+                    lambda y: {"checksums": checksums(y._array)}, conv_flops(spec))
     for t in (x, w, b):
         t.requires_grad_()
 
@@ -25,7 +25,7 @@ def conv(spec, seed, backward):
         return y
 
     def check(y):
-        return {"checksums": checksums(y.data, x.grad.data, w.grad.data, b.grad.data)}
+        return {"checksums": checksums(y._array, x.grad._array, w.grad._array, b.grad._array)}
 
     return Work(fn, check, conv_flops(spec, backward=True))
 
@@ -35,7 +35,7 @@ def pool(spec, seed, backward):
     k, s, p = spec[5:]
     x = sc.from_numpy(x_np).requires_grad_(backward)
     if not backward:
-        return Work(lambda: F.max_pool2d(x, k, s, p), lambda y: {"checksums": checksums(y.data)})
+        return Work(lambda: F.max_pool2d(x, k, s, p), lambda y: {"checksums": checksums(y._array)})
 
     def fn():
         x.grad = None
@@ -43,7 +43,7 @@ def pool(spec, seed, backward):
         y.backward(g_np)
         return y
 
-    return Work(fn, lambda y: {"checksums": checksums(y.data, x.grad.data)})
+    return Work(fn, lambda y: {"checksums": checksums(y._array, x.grad._array)})
 
 
 def build_model(name, kwargs, seed):

@@ -38,7 +38,7 @@ _PERMUTATION, _TRANSFORM = 0, 1  # the two random streams of an epoch
 
 
 def _as_array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def collate(samples):

@@ -75,16 +75,16 @@ class BatchNorm2d(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
         if self.affine:
-            self.weight.data[...] = 1
+            self.weight._array[...] = 1
             if self.bias is not None:
-                self.bias.data[...] = 0
+                self.bias._array[...] = 0
 
     def forward(self, x):
         # Check first, so that a rejected batch leaves num_batches_tracked unchanged.
@@ -94,9 +94,9 @@ class BatchNorm2d(Module):
             F.check_same_dtype(x, self.weight, f"BatchNorm2d({self.num_features})")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._array[...] += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._array)
         # Batch statistics while training, and in eval mode when none are tracked.
         use_batch_stats = self.training or (self.running_mean is None
                                             and self.running_var is None)

@@ -257,7 +257,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _class_problem(input, target, subject):
     """Check (N, C, *) input against (N, *) integer target; flatten to (M, C) and (M,)."""
     check_tensor(input, "input", subject)
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target._array if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 0:
         raise ShapeError("expected input of shape (N, C) or (C,), got a scalar", subject)
     if target_array.dtype.kind not in "iu":
@@ -298,7 +298,7 @@ def _check_reduction(reduction, subject):
 def _weight_array(weight, classes, dtype, subject):
     if weight is None:
         return None
-    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    array = weight._array if isinstance(weight, Tensor) else np.asarray(weight)
     if array.shape != (classes,):
         raise ShapeError(f"expected a class weight of shape ({classes},), got {array.shape}",
                          subject)
@@ -315,7 +315,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
                 weight=_weight_array(weight, logp.shape[1], logp.dtype, subject),
                 ignore_index=ignore_index, reduction=reduction)
     if reduction == "none":
-        target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+        target_shape = np.shape(target._array if isinstance(target, Tensor) else target)
         out = out.reshape(target_shape)
     return out
 
@@ -336,7 +336,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             or not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(f"label_smoothing must be in [0, 1], got {label_smoothing}", subject)
     check_tensor(input, "input", subject)
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target._array if isinstance(target, Tensor) else np.asarray(target)
     if target_array.dtype.kind == "f":
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, subject)
     logp_full = log_softmax(input, dim=1 if input.ndim > 1 else 0)
@@ -394,7 +394,7 @@ def _channel_array(value, name, channels, subject):
     """A per-channel (C,) Tensor or array -> its array (None stays None)."""
     if value is None:
         return None
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._array if isinstance(value, Tensor) else value
     if not hasattr(array, "shape"):
         raise TypeError(f"{subject} expects {name} to be a Tensor of shape ({channels},), got "
                         f"{type(value).__name__}")
@@ -455,7 +455,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ArgumentError(f"expects momentum to be a number, got momentum={momentum!r}",
                             subject)
     if training:
-        mean, var = batchnorm_op.batch_statistics(input.data)
+        mean, var = batchnorm_op.batch_statistics(input._array)
     elif mean_array is None or var_array is None:
         raise ArgumentError("needs running_mean and running_var in evaluation mode "
                             "(training=False)", subject)

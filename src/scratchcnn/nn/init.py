@@ -37,7 +37,7 @@ def calculate_gain(nonlinearity, param=None):
 
 def _fill(tensor, values):
     with no_grad():
-        tensor.data[...] = values
+        tensor._array[...] = values
     return tensor
 
 

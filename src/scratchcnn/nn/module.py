@@ -17,8 +17,9 @@ import itertools
 
 import numpy as np
 
-from ..errors import ScratchCNNError, StateDictError
-from ..tensor import Tensor
+from ..device import check_device
+from ..errors import DTypeError, ScratchCNNError, StateDictError
+from ..tensor import Tensor, _to_arguments
 
 
 class Parameter(Tensor):
@@ -27,7 +28,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        array = data.data if isinstance(data, Tensor) else np.asarray(data)
+        array = data._array if isinstance(data, Tensor) else np.asarray(data)
         super().__init__(array, requires_grad=requires_grad)
 
     def __repr__(self):
@@ -218,21 +219,23 @@ class Module:
     def zero_grad(self, set_to_none=True):
         for param in self.parameters():
             if param.grad is not None:
-                param.grad = None if set_to_none else Tensor(np.zeros_like(param.data))
+                param.grad = None if set_to_none else Tensor(np.zeros_like(param._array))
 
-    def to(self, dtype=None, *args, **kwargs):
-        """Convert every parameter and floating buffer to ``dtype``, in place.
-        A device string (``"cpu"``) is accepted and ignored, as in ``Tensor.to``."""
-        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
-            dtype = kwargs.get("dtype", args[0] if args else None)
+    def to(self, *args, **kwargs):
+        """Convert every parameter and floating buffer, in place: ``to(dtype)``,
+        ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` as in PyTorch. Only the CPU
+        exists here: another device raises :class:`~scratchcnn.errors.DeviceError`."""
+        dtype, _ = _to_arguments(args, kwargs, f"{type(self).__name__}.to()")
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise DTypeError(f"{type(self).__name__}.to() only accepts floating point "
+                             f"dtypes, but got desired dtype={dtype}")
         for tensor in itertools.chain(self.parameters(), self.buffers()):
             if tensor.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype)
+                tensor._array = tensor._array.astype(dtype)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+                    tensor.grad = Tensor(tensor.grad._array.astype(dtype))
         return self
 
     def float(self):
@@ -241,8 +244,17 @@ class Module:
     def double(self):
         return self.to(np.float64)
 
+    def half(self):
+        return self.to(np.float16)
+
+    def type(self, dst_type):
+        return self.to(dst_type)
+
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda()")
 
     # ----------------------------------------------------------------- state
     def state_dict(self):
@@ -254,7 +266,7 @@ class Module:
             for name, tensor in entries:
                 if tensor is not None:
                     key = f"{module_prefix}.{name}" if module_prefix else name
-                    state[key] = tensor.data.copy()
+                    state[key] = tensor._array.copy()
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -291,7 +303,7 @@ class Module:
                                  + "\n\t".join(problems))
         for key, array in arrays.items():
             tensor = own[key]
-            tensor.data = array.astype(tensor.dtype, copy=True)
+            tensor._array = array.astype(tensor.dtype, copy=True)
         return missing, unexpected
 
     # ----------------------------------------------------------------- shapes
@@ -332,7 +344,7 @@ class Module:
 
 def _as_array(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     # ok: duck-typed, so a torch.Tensor state dict loads without importing torch
     if hasattr(value, "detach") and hasattr(value, "numpy"):
         return value.detach().cpu().numpy()

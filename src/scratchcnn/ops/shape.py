@@ -8,6 +8,7 @@ gradient into a zero array at the positions that were read.
 import numpy as np
 
 from .array_module import array_module
+from .elementwise import unbroadcast
 
 
 def reshape_forward(x, shape):
@@ -56,6 +57,27 @@ def getitem_backward(grad, cache, needs_grad):
     positions = xp.arange(size).reshape(shape)[index]
     summed = xp.bincount(positions.ravel(), weights=grad.ravel(), minlength=size)
     return (summed.reshape(shape).astype(dtype),)
+
+
+def setitem_forward(x, value, index):
+    """``out = x`` with ``out[index] = value`` (``value`` broadcast to the indexed shape).
+
+    Backward: the positions written come from ``value``, so dL/dx is ``grad`` with
+    them set to zero, and dL/dvalue is ``grad[index]`` summed back to value's shape."""
+    out = x.copy()
+    out[index] = value
+    return out, (index, np.shape(value))
+
+
+def setitem_backward(grad, cache, needs_grad):
+    index, value_shape = cache
+    dx = dvalue = None
+    if needs_grad[0]:
+        dx = grad.copy()
+        dx[index] = 0
+    if len(needs_grad) > 1 and needs_grad[1]:
+        dvalue = unbroadcast(grad[index], value_shape)
+    return dx, dvalue
 
 
 def cat_forward(*arrays, dim=0):

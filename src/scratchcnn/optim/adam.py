@@ -42,10 +42,10 @@ class Adam(Optimizer):
         weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data, order="C")
-            state["exp_avg_sq"] = np.zeros_like(param.data, order="C")
+            state["exp_avg"] = np.zeros_like(param._array, order="C")
+            state["exp_avg_sq"] = np.zeros_like(param._array, order="C")
             if amsgrad:
-                state["max_exp_avg_sq"] = np.zeros_like(param.data, order="C")
+                state["max_exp_avg_sq"] = np.zeros_like(param._array, order="C")
         state["step"] += 1
         step_size = lr / (1 - beta1 ** state["step"])
         bias_correction2_sqrt = math.sqrt(1 - beta2 ** state["step"])
@@ -69,4 +69,4 @@ class Adam(Optimizer):
         moments = [state["exp_avg"], state["exp_avg_sq"]]
         if amsgrad:
             moments.append(state["max_exp_avg_sq"])
-        for_chunks(update, param.data, grad, *moments)
+        for_chunks(update, param._array, grad, *moments)

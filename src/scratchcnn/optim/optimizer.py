@@ -49,7 +49,7 @@ class Optimizer:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is not None:
-                    param.grad = None if set_to_none else Tensor(np.zeros_like(param.data))
+                    param.grad = None if set_to_none else Tensor(np.zeros_like(param._array))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-computes the loss."""
@@ -59,7 +59,7 @@ class Optimizer:
                 if param.grad is None:
                     continue
                 state = self.state.setdefault(id(param), {})
-                self._update(param, param.grad.data, group, state)
+                self._update(param, param.grad._array, group, state)
         return loss
 
     def _update(self, param, grad, group, state):

@@ -45,7 +45,7 @@ class SGD(Optimizer):
         weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
         first_step = momentum and state.get("momentum_buffer") is None
         if momentum and first_step:
-            state["momentum_buffer"] = np.empty_like(param.data, order="C")
+            state["momentum_buffer"] = np.empty_like(param._array, order="C")
 
         def update(p, g, *buffer):
             # The equations above, in place on one chunk (see chunks.py).
@@ -64,4 +64,4 @@ class SGD(Optimizer):
             p -= (lr * g).astype(p.dtype, copy=False)
 
         buffers = (state["momentum_buffer"],) if momentum else ()
-        for_chunks(update, param.data, grad, *buffers)
+        for_chunks(update, param._array, grad, *buffers)

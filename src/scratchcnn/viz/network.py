@@ -354,8 +354,8 @@ def _explain_conv(module, x, y, at, fmt):
     _, channel, row, col = at
     padded = pad_spatial(x, module.padding)
     patch = windows(padded, module.kernel_size, module.stride, module.dilation)[0, :, row, col]
-    kernel = module.weight.data[channel]
-    bias = float(module.bias.data[channel]) if module.bias is not None else 0.0
+    kernel = module.weight._array[channel]
+    bias = float(module.bias._array[channel]) if module.bias is not None else 0.0
     products = patch.astype(np.float64) * kernel
     per_channel = products.sum(axis=(1, 2))
     total = float(per_channel.sum() + bias)
@@ -415,10 +415,10 @@ def _explain_activation(module, x, y, at, fmt):
 
 def _explain_linear(module, x, y, at, fmt):
     unit = at[1]
-    weights = module.weight.data[unit]
+    weights = module.weight._array[unit]
     inputs = x[0]
     products = inputs.astype(np.float64) * weights
-    bias = float(module.bias.data[unit]) if module.bias is not None else 0.0
+    bias = float(module.bias._array[unit]) if module.bias is not None else 0.0
     total = float(products.sum() + bias)
     top = np.argsort(-np.abs(products))[:8]
     largest = " + ".join(f"{factor(fmt, inputs[k])}*{factor(fmt, weights[k])}" for k in top)

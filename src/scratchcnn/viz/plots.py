@@ -77,7 +77,7 @@ def plot_filters(model, path):
     conv = first_conv(model)
     if conv is None:
         return False
-    weights = conv.weight.data
+    weights = conv.weight._array
     rows, columns = _grid(len(weights))
     figure = _figure(figsize=(columns * 1.2, rows * 1.2))
     axes = figure.subplots(rows, columns, squeeze=False)
@@ -100,7 +100,7 @@ def feature_maps(model, image):
     captured = []
     names = {id(m): name for name, m in model.named_modules()}
     handles = [m.register_forward_hook(
-        lambda module, inputs, output: captured.append((names[id(module)], output.data[0])))
+        lambda module, inputs, output: captured.append((names[id(module)], output._array[0])))
         for m in model.modules() if not m._modules]
     was_training = model.training
     model.eval()
