@@ -13,11 +13,10 @@ API mirrors PyTorch's so that model code moves between the two unchanged.
 
 __version__ = "0.1.0"
 
-from . import runtime as _runtime  # noqa: E402
-
-_runtime.apply_defaults()   # before NumPy is imported: see scratchcnn/runtime.py
-
+# Importing the library changes nothing process-wide (no allocator or BLAS settings):
+# the `scratchcnn` command applies those for itself (scratchcnn/runtime.py).
 from . import accelerator, backends, cuda, data, models, nn, optim, train  # noqa: E402
+from . import utils  # noqa: E402 - torch.utils.data
 from . import dtypes as _dtypes  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
@@ -33,10 +32,12 @@ from .serialization import load, save  # noqa: E402
 from .shapes import conv_output_size, pool_output_size  # noqa: E402
 from .summary import Summary, summary  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
-from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
+from .random import (  # noqa: E402
+    Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+)
+# Creation functions (tensor, zeros, arange ...) come from .functions (functions/creation.py).
 from .tensor import (  # noqa: E402
-    Tensor, arange, bool_, cat, float16, float32, float64, from_numpy, full, int32, int64,
-    ones, ones_like, rand, randint, randn, stack, tensor, uint8, zeros, zeros_like,
+    Tensor, bool_, cat, float16, float32, float64, from_numpy, int32, int64, stack, uint8,
 )
 
 globals().update(_dtypes.ALIASES)   # sc.float, sc.int, sc.bool, as torch.float ...
@@ -48,6 +49,6 @@ __all__ = [
     "float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "manual_seed",
     "get_rng_state", "set_rng_state", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
     "set_num_threads", "get_num_threads", "device", "cuda", "backends", "accelerator",
-    "inference_mode", "set_grad_enabled", *_dtypes.NAMES, *_dtypes.ALIASES,
+    "inference_mode", "set_grad_enabled", "Generator", "initial_seed", "seed", *_dtypes.NAMES, *_dtypes.ALIASES,
     *_function_names,
 ]

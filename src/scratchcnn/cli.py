@@ -1,6 +1,8 @@
 """The ``scratchcnn`` command line: ``scratchcnn COMMAND --help`` for each command."""
 
 import argparse
+import math
+import os
 import sys
 
 from . import __version__
@@ -15,15 +17,59 @@ def _dims(text):
         raise argparse.ArgumentTypeError(f"expected sizes like 3x227x227, got {text!r}") from None
     if not dims or min(dims) <= 0:
         raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    if max(dims) > 1_000_000:
+        raise argparse.ArgumentTypeError(f"sizes must be at most 1000000, got {text!r}")
     return dims
+
+
+def _bounded_int(low, high):
+    """An argparse type: an integer in ``low..high`` (named in the error otherwise)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer in {low}..{high}, got {text}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def _positive_float(text):
+    """An argparse type: a finite number > 0 (a learning rate, a timeout)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def _fraction(text):
+    """An argparse type: a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+MAX_INT = 2 ** 31 - 1
 
 
 def _mlp_spec(text):
     """'32x32x3:1000' -> ((32, 32, 3), 1000)."""
     try:
         shape, units = text.split(":")
-        return _dims(shape), int(units)
-    except ValueError:
+        units = int(units)
+        if not 1 <= units <= 1_000_000:
+            raise ValueError
+        return _dims(shape), units
+    except (ValueError, argparse.ArgumentTypeError):
         raise argparse.ArgumentTypeError(
             f"expected INPUT:UNITS such as 32x32x3:1000, got {text!r}") from None
 
@@ -35,6 +81,9 @@ def _conv_spec(text):
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected IN:OUT:KERNEL such as 3:96:11, got {text!r}") from None
+    if not all(1 <= v <= 1_000_000 for v in (c_in, c_out, kernel)):
+        raise argparse.ArgumentTypeError(f"IN, OUT and KERNEL must be integers in "
+                                         f"1..1000000, got {text!r}")
     return c_in, c_out, kernel
 
 
@@ -43,7 +92,7 @@ def cmd_summary(args):
     from .summary import summary
 
     model = models.get(args.model)
-    input_size = args.input or models.input_size(args.model)
+    input_size = args.input if args.input is not None else models.input_size(args.model)
     result = summary(model, input_size, formulas=args.formulas, layout=args.layout,
                      name=args.model)
     output = {"text": str, "markdown": lambda s: s.to_markdown(),
@@ -112,7 +161,7 @@ def cmd_train(args):
         batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, seed=args.seed,
         out_dir=args.out, resume=args.resume, val_fraction=args.val_fraction,
         progress=not args.no_progress and sys.stderr.isatty(), plots=not args.no_plots,
-        limit=args.limit)
+        limit=args.limit, overwrite=args.overwrite)
     print(f"checkpoints, metrics.csv and plots in {out_dir}")
     print(f"test accuracy: {100 * result['accuracy']:.2f}%")
     return 0
@@ -236,12 +285,13 @@ def build_parser():
     p.add_argument("--config", metavar="FILE", help="a JSON file describing another network")
     p.add_argument("--dump-config", action="store_true",
                    help="print the default configuration (the guide's network) and exit")
-    p.add_argument("--decimals", type=int, default=4, help="decimal places (default 4)")
+    p.add_argument("--decimals", type=_bounded_int(0, 12), default=4,
+                   help="decimal places, 0..12 (default 4)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(handler=cmd_explain)
 
     from .data import DATASET_NAMES
-    from .workflow import DATA_DEFAULTS
+    from .workflow import DATA_DEFAULTS, MAX_EPOCHS, MAX_SEED
     p = commands.add_parser(
         "train", help="train a zoo model on a data set (default: digits_cnn on digits)",
         description="Train a model, write last.npz, best.npz, metrics.csv and plots to --out, "
@@ -249,19 +299,26 @@ def build_parser():
                         f"{name}: {d['model']}, {d['epochs']} epochs, batch {d['batch_size']}, "
                         f"lr {d['lr']}" for name, d in DATA_DEFAULTS.items()))
     p.add_argument("--model", help="zoo model (default: the data set's, see above)")
-    p.add_argument("--data", default="digits", choices=DATASET_NAMES)
+    p.add_argument("--data", choices=DATASET_NAMES, help="data set (default digits)")
     p.add_argument("--data-dir", help="folder with the data set's files")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="share of the training images held out for validation (default 0.1)")
-    p.add_argument("--limit", type=int, metavar="N",
-                   help="train on a random subset of N training images (quick runs)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default runs/<timestamp>)")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a last.npz")
+    p.add_argument("--epochs", type=_bounded_int(1, MAX_EPOCHS),
+                   help="epochs in all (on --resume: the new total)")
+    p.add_argument("--batch-size", type=_bounded_int(1, MAX_INT))
+    p.add_argument("--lr", type=_positive_float)
+    p.add_argument("--optimizer", choices=("sgd", "adam"), help="default adam")
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), help="default 0")
+    p.add_argument("--val-fraction", type=_fraction,
+                   help="share of the training images held out for validation, in [0, 1) "
+                        "(default 0.1; 0: none)")
+    p.add_argument("--limit", type=_bounded_int(2, 2 ** 63), metavar="N",
+                   help="train on a random subset of N (at least 2) training images")
+    p.add_argument("--out", metavar="DIR", help="output folder (default runs/<timestamp>); "
+                   "one that holds another run is refused unless --overwrite")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out (its checkpoints are deleted)")
+    p.add_argument("--resume", metavar="CHECKPOINT",
+                   help="continue from a last.npz; its model, data, optimizer, lr, batch "
+                        "size, seed and subset are used (giving different ones is refused)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
     p.set_defaults(handler=cmd_train)
@@ -277,7 +334,8 @@ def build_parser():
     p = commands.add_parser("predict", help="classify image files with a checkpoint")
     p.add_argument("checkpoint")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--topk", type=int, default=3)
+    p.add_argument("--topk", type=_bounded_int(1, MAX_INT), default=3,
+                   help="how many of the likeliest classes to show (default 3)")
     p.add_argument("--invert", action="store_true",
                    help="invert gray levels (dark ink on light paper -> the digits' light on dark)")
     p.set_defaults(handler=cmd_predict)
@@ -291,7 +349,8 @@ def build_parser():
                     "installed it prints the scratchcnn/torch ratios; without it (or with "
                     "--no-torch) the speed-up over naive loops and np.einsum. The full "
                     "version is benchmarks/suite.py in the repository.")
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], metavar="N",
+    p.add_argument("--threads", type=_bounded_int(1, 1024), nargs="+", default=[1, 2],
+                   metavar="N",
                    help="BLAS thread counts to run, each separately (default: 1 2)")
     p.add_argument("--only", nargs="+", metavar="CASE",
                    help="only these cases: names (conv_fb/alexnet_conv2), globs (conv_fb/*), "
@@ -299,15 +358,15 @@ def build_parser():
     p.add_argument("--no-torch", action="store_true", help="do not compare with PyTorch")
     p.add_argument("--baselines", action="store_true",
                    help="also compare with naive loops and np.einsum when PyTorch is there")
-    p.add_argument("--rounds", type=int, default=1,
+    p.add_argument("--rounds", type=_bounded_int(1, 1000), default=1,
                    help="rounds per thread count, each one child process per library; which "
                         "library goes first alternates from one round and one thread count to "
                         "the next, so with the default 1 round and threads 1 2, scratchcnn "
                         "runs first at 1 thread and PyTorch first at 2 (default 1)")
-    p.add_argument("--reps", type=int, default=3, help="timed calls per case per child "
+    p.add_argument("--reps", type=_bounded_int(1, 100_000), default=3, help="timed calls per case per child "
                    "(default 3)")
     p.add_argument("--json", metavar="PATH", help="also write every number as JSON")
-    p.add_argument("--child-timeout", type=float, metavar="SECONDS",
+    p.add_argument("--child-timeout", type=_positive_float, metavar="SECONDS",
                    help="stop if one child process runs longer (default 600)")
     p.add_argument("--size", choices=("quick", "tiny"), default="quick", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_benchmark)
@@ -322,7 +381,7 @@ def build_parser():
                     "in --workdir.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free "
+    p.add_argument("--port", type=_bounded_int(0, 65535), default=8000, help="port (default 8000; 0 picks a free "
                                                           "one)")
     p.add_argument("--checkpoint", metavar="PATH",
                    help="a checkpoint written by `scratchcnn train` for the network explorer")
@@ -342,7 +401,14 @@ def main(argv=None):
         parser.print_help()
         return 0
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()         # a closed pipe shows here, not at the interpreter's exit
+        return status
+    except BrokenPipeError:        # `scratchcnn evaluate ... | head`: the reader left
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(args.command, interrupt)
     except ScratchCNNError as error:
         print(f"scratchcnn {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -351,3 +417,31 @@ def main(argv=None):
         print(f"scratchcnn {args.command}: error: {error.strerror or error}{where}",
               file=sys.stderr)
         return 2
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null so that the interpreter's final flush of a closed pipe
+    prints no "Broken pipe" error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _interrupted(command, interrupt):
+    """Ctrl+C: one line (with the resume command when a checkpoint is there), exit 130."""
+    checkpoint = getattr(interrupt, "checkpoint", None)
+    if command == "train" and checkpoint:
+        message = (f"interrupted in epoch {interrupt.epoch}; {checkpoint} holds the last "
+                   f"complete epoch. Resume with: scratchcnn train --resume {checkpoint}")
+    elif command == "train" and hasattr(interrupt, "checkpoint"):
+        message = f"interrupted in epoch {interrupt.epoch}, before any epoch was saved"
+    else:
+        message = "interrupted"
+    try:
+        print(f"\nscratchcnn {command}: {message}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    return 130

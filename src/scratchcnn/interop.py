@@ -46,7 +46,11 @@ def _bias(m):
 _LAYER_ARGS = {
     "Conv2d": lambda m: dict(in_channels=m.in_channels, out_channels=m.out_channels,
                              kernel_size=m.kernel_size, stride=m.stride, padding=m.padding,
-                             dilation=m.dilation, bias=_bias(m)),
+                             dilation=m.dilation, groups=m.groups, bias=_bias(m)),
+    "ConvTranspose2d": lambda m: dict(in_channels=m.in_channels, out_channels=m.out_channels,
+                                      kernel_size=m.kernel_size, stride=m.stride,
+                                      padding=m.padding, output_padding=m.output_padding,
+                                      groups=m.groups, dilation=m.dilation, bias=_bias(m)),
     "Linear": lambda m: dict(in_features=m.in_features, out_features=m.out_features,
                              bias=_bias(m)),
     "MaxPool2d": lambda m: dict(kernel_size=m.kernel_size, stride=m.stride, padding=m.padding,
@@ -70,7 +74,7 @@ _LAYER_ARGS = {
 
 # PyTorch options scratchcnn does not implement: passed on, so that our constructor
 # refuses them with its own clear error instead of silently dropping them.
-_TORCH_ONLY_OPTIONS = {"Conv2d": ("groups", "padding_mode"),
+_TORCH_ONLY_OPTIONS = {"Conv2d": ("padding_mode",), "ConvTranspose2d": ("padding_mode",),
                        "MaxPool2d": ("ceil_mode", "return_indices"),
                        "AvgPool2d": ("ceil_mode", "divisor_override")}
 

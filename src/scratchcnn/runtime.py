@@ -1,7 +1,11 @@
-"""Process-wide settings scratchcnn makes when it is imported, and why.
+"""Process-wide settings that make training faster, and why. ``import scratchcnn`` makes
+none of them: a library must not change its host process. The ``scratchcnn`` command
+is an application and applies both for its own process before NumPy loads
+(``scratchcnn_launcher.py``); a script can ask for the same with
+:func:`apply_defaults` (point 1 only works before NumPy is imported).
 
-Both make a training step faster without changing a single number it computes, and
-both can be switched off through the environment before ``import scratchcnn``.
+Both make a training step faster without changing a single number it computes; the
+command leaves either alone when the environment says so.
 
 1. **Idle BLAS threads sleep sooner** (``OPENBLAS_THREAD_TIMEOUT=22``). OpenBLAS's
    worker threads keep spinning for 2**28 cycles (~0.1 s) after each matrix product,
@@ -9,8 +13,8 @@ both can be switched off through the environment before ``import scratchcnn``.
    passes that scratchcnn splits across threads right after a product
    (:mod:`scratchcnn.ops.parallel`): on 2 cores, the col2im scatter after a product
    went from 47 to 75 ms. 2**22 cycles (~1 ms) keeps the products as fast. OpenBLAS
-   reads the variable when NumPy is first imported, so it only applies when scratchcnn
-   is imported before NumPy; a value already in the environment wins.
+   reads the variable when NumPy is first imported, so it only applies when it is set
+   before NumPy is imported; a value already in the environment wins.
 
 2. **Freed memory stays in the process** (:func:`keep_freed_memory`). A training step
    allocates and frees the same large arrays every time (im2col matrices, gradients,
@@ -68,8 +72,12 @@ def keep_freed_memory():
 
 
 def apply_defaults():
-    """Called once by ``import scratchcnn``: both settings of the module docstring."""
-    if "numpy" not in sys.modules:
-        os.environ.setdefault(*BLAS_TIMEOUT)
+    """Both settings of the module docstring, for this whole process (the ``scratchcnn``
+    command calls it first thing). Returns what was done, as a dict."""
+    done = {"blas_timeout": False, "keep_freed_memory": False}
+    if "numpy" not in sys.modules and BLAS_TIMEOUT[0] not in os.environ:
+        os.environ[BLAS_TIMEOUT[0]] = BLAS_TIMEOUT[1]
+        done["blas_timeout"] = True
     if os.environ.get(ENV_VAR, "1").strip().lower() not in ("0", "false", "no", "off"):
-        keep_freed_memory()
+        done["keep_freed_memory"] = keep_freed_memory()
+    return done

@@ -84,8 +84,7 @@ def atomic_write(path):
             pass
         if isinstance(error, OSError) and not isinstance(error, FileNotFoundError) \
                 and error.errno is not None and error.filename is None:
-            raise OSError(error.errno, f"cannot write {path}: {error.strerror}",
-                          path) from None
+            raise OSError(error.errno, error.strerror, path) from None
         raise
     _sync_folder(folder)
 

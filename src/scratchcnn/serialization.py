@@ -6,9 +6,12 @@ object (``model/features.0.weight``); everything else goes into one JSON documen
 stored beside them (``__metadata__``). Loading uses ``allow_pickle=False``, so a file
 from an untrusted source cannot run code: at worst it fails to load.
 
-Writes are atomic: the archive is written to a temporary file in the same folder,
-flushed and fsync'ed, then moved over the destination with ``os.replace``. An
-interrupted save leaves the previous file intact.
+Writes are atomic (:mod:`scratchcnn.safe_write`): the archive is written to a unique
+temporary file in the same folder, never through a symbolic link, flushed and
+fsync'ed, then moved over the destination. An interrupted save leaves the previous
+file intact. Reading checks every member's declared size against its header and the
+file before allocating, and every reference of the metadata: a damaged or forged
+file raises :class:`CheckpointError`, nothing else.
 
 >>> import os, tempfile, numpy as np, scratchcnn as sc
 >>> path = os.path.join(tempfile.mkdtemp(), "weights.npz")
@@ -19,16 +22,19 @@ interrupted save leaves the previous file intact.
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from .errors import ScratchCNNError
+from .safe_write import atomic_write
 
 FORMAT = "scratchcnn-npz"
 VERSION = 1
 _METADATA_KEY = "__metadata__"
+_MARKERS = ("__array__", "__tensor__", "__items__", "__tuple__")
+MAX_DEPTH = 64          # lists and dicts in the metadata (a checkpoint needs about 6)
+MAX_EXPANSION = 64      # compressed members may expand at most this much (plus 64 MiB)
 
 
 class CheckpointError(ScratchCNNError, ValueError):
@@ -72,27 +78,62 @@ def _split(obj, arrays, path):
                     "dicts, lists, tuples, strings, numbers, None, arrays and Tensors")
 
 
-def _join(tree, arrays):
+def _join(tree, arrays, where="tree"):
+    """The object a JSON tree from :func:`_split` describes; a forged tree (dangling
+    array references, malformed markers, unhashable keys) raises CheckpointError."""
     if isinstance(tree, dict):
-        if set(tree) == {"__array__"}:
-            return arrays[tree["__array__"]]
-        if set(tree) == {"__tensor__"}:
-            from .tensor import Tensor
-            return Tensor(arrays[tree["__tensor__"]])
-        if set(tree) == {"__items__"}:
-            return {_join(k, arrays): _join(v, arrays) for k, v in tree["__items__"]}
-        if set(tree) == {"__tuple__"}:
-            return tuple(_join(v, arrays) for v in tree["__tuple__"])
-        return {k: _join(v, arrays) for k, v in tree.items()}
+        if len(tree) == 1 and next(iter(tree)) in _MARKERS:
+            return _join_marked(tree, arrays, where)
+        return {k: _join(v, arrays, f"{where}/{k}") for k, v in tree.items()}
     if isinstance(tree, list):
-        return [_join(v, arrays) for v in tree]
-    return tree
+        return [_join(v, arrays, f"{where}/{i}") for i, v in enumerate(tree)]
+    if tree is None or isinstance(tree, (bool, int, float, str)):
+        return tree
+    raise CheckpointError(f"unexpected {type(tree).__name__} in the metadata at {where}")
 
 
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _join_marked(tree, arrays, where):
+    (marker, value), = tree.items()
+    if marker in ("__array__", "__tensor__"):
+        if not isinstance(value, str) or value not in arrays:
+            raise CheckpointError(f"the metadata at {where} refers to the array "
+                                  f"{str(value)[:80]!r}, which the archive does not hold")
+        if marker == "__array__":
+            return arrays[value]
+        from .tensor import Tensor
+        return Tensor(arrays[value])
+    if not isinstance(value, list):
+        raise CheckpointError(f"the metadata at {where}: {marker} must hold a list, got "
+                              f"{type(value).__name__}")
+    if marker == "__tuple__":
+        return tuple(_join(v, arrays, f"{where}/{i}") for i, v in enumerate(value))
+    result = {}
+    for i, pair in enumerate(value):      # "__items__": [[key, value], ...]
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise CheckpointError(f"the metadata at {where}: entry {i} of __items__ is not "
+                                  "a [key, value] pair")
+        key = _join(pair[0], arrays, f"{where}/key{i}")
+        try:
+            hash(key)
+        except TypeError:
+            raise CheckpointError(f"the metadata at {where}: key {i} is a "
+                                  f"{type(key).__name__}, which cannot be a key") from None
+        result[key] = _join(pair[1], arrays, f"{where}/{key}")
+    return result
+
+
+def _nesting_depth(value):
+    """How deeply lists and dicts nest in ``value``, counted without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, depth + 1)
+                         for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def save(obj, path, pickle_module=None, pickle_protocol=None,
@@ -108,21 +149,8 @@ def save(obj, path, pickle_module=None, pickle_protocol=None,
     if hasattr(path, "write"):
         np.savez(path, **arrays)
         return
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", suffix=".npz", delete=False)
-    try:
-        with handle:
-            np.savez(handle, **arrays)   # a file object: NumPy adds no ".npz" to the name
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.chmod(handle.name, 0o666 & ~_umask())   # temp files are 0600; use the usual mode
-        os.replace(handle.name, path)
-    except BaseException:
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)
-        raise
+    with atomic_write(path) as handle:
+        np.savez(handle, **arrays)   # a file object: NumPy adds no ".npz" to the name
 
 
 def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
@@ -146,34 +174,124 @@ def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap
     return _load_archive(path, path, start)
 
 
-def _load_archive(path, name, start):
-    path_for_numpy, path = path, name
+def _load_archive(source, path, start):
     if start != b"PK\x03\x04":     # every .npz is a zip archive
         raise CheckpointError(f"{path} is not a scratchcnn file: it is not an .npz (zip) "
                               "archive" + (" (it is empty)" if not start else
                                            "; it may be corrupt or of another format"))
     try:
-        with np.load(path_for_numpy, allow_pickle=False) as archive:
-            if _METADATA_KEY not in archive.files:
-                raise CheckpointError(f"{path} is not a scratchcnn file (no {_METADATA_KEY}); "
-                                      "it may be a plain NumPy archive")
-            arrays = {name: archive[name] for name in archive.files if name != _METADATA_KEY}
-            metadata = json.loads(archive[_METADATA_KEY].tobytes().decode("utf-8"))
-    except FileNotFoundError:
+        arrays, raw = read_members(source, path)
+        if raw is None:
+            raise CheckpointError(f"{path} is not a scratchcnn file (no {_METADATA_KEY}); "
+                                  "it may be a plain NumPy archive")
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except CheckpointError:
         raise
-    except ValueError as error:
-        if "pickle" in str(error).lower():
-            raise CheckpointError(f"{path} holds pickled objects, which are refused: loading "
-                                  "them could run code") from None
-        raise CheckpointError(f"{path} is corrupt or not a scratchcnn file: {error}") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError) as error:
+    except RecursionError:
+        raise CheckpointError(f"{path}: its metadata is nested too deeply") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: its metadata is not valid UTF-8 JSON: {error}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError,
+            ValueError, NotImplementedError, RuntimeError, OverflowError) as error:
         raise CheckpointError(f"{path} is corrupt or truncated: {error}") from None
+    return _interpret(metadata, arrays, path)
+
+
+def _interpret(metadata, arrays, path):
+    """The saved object from the checked metadata document and the arrays."""
+    if not isinstance(metadata, dict) or "tree" not in metadata:
+        raise CheckpointError(f"{path} is not a scratchcnn file: its metadata is not an "
+                              "object with a 'tree'")
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a scratchcnn file (format "
-                              f"{metadata.get('format')!r})")
-    if metadata.get("version", 0) > VERSION:
+                              f"{str(metadata.get('format'))[:40]!r})")
+    version = metadata.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CheckpointError(f"{path} has an unknown format version {str(version)[:40]!r} "
+                              f"(this scratchcnn reads version {VERSION})")
+    if version > VERSION:
         raise CheckpointError(f"{path} was written by a newer scratchcnn (format version "
-                              f"{metadata['version']}, this one reads {VERSION})")
-    return _join(metadata["tree"], arrays)
+                              f"{version}, this one reads {VERSION})")
+    if _nesting_depth(metadata["tree"]) > MAX_DEPTH:
+        raise CheckpointError(f"{path}: its metadata is nested more than {MAX_DEPTH} levels "
+                              "deep")
+    try:
+        return _join(metadata["tree"], arrays)
+    except CheckpointError as error:
+        raise CheckpointError(f"{path}: {error}") from None
+
+
+def _archive_size(source):
+    if hasattr(source, "seek"):
+        here = source.tell()
+        size = source.seek(0, os.SEEK_END)
+        source.seek(here)
+        return size
+    return os.path.getsize(source)
+
+
+def read_members(source, path):
+    """({name: array}, metadata bytes or None) of an ``.npz`` archive, every member's
+    declared size checked against its ``.npy`` header and the archive's real size
+    *before* anything is allocated. Pickled (object) arrays are refused."""
+    total = _archive_size(source)
+    arrays, metadata, declared = {}, None, 0
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if info.header_offset + info.compress_size > total:
+                raise CheckpointError(f"{path}: member {name!r} declares {info.compress_size} "
+                                      f"bytes beyond the end of the file ({total} bytes): "
+                                      "truncated or forged")
+            if info.compress_type == zipfile.ZIP_STORED:
+                if info.file_size != info.compress_size:
+                    raise CheckpointError(f"{path}: member {name!r} declares {info.file_size} "
+                                          f"bytes but stores {info.compress_size}")
+            else:   # compressed: bounded by what the archive could plausibly expand to
+                declared += info.file_size
+                if declared > MAX_EXPANSION * total + (64 << 20):
+                    raise CheckpointError(f"{path}: its compressed members would expand to "
+                                          f"{declared} bytes from a {total}-byte file; "
+                                          "refused as a decompression bomb")
+            with archive.open(info) as member:
+                array = _read_npy(member, info.file_size, f"{path}: member {name!r}")
+            if name == _METADATA_KEY:
+                metadata = array
+            else:
+                arrays[name] = array
+    return arrays, metadata
+
+
+def _read_npy(member, size, where):
+    """One ``.npy`` stream of ``size`` bytes: header checked, then read into place."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise CheckpointError(f"{where} has an unknown .npy version {version}")
+    if dtype.hasobject:
+        raise CheckpointError(f"{where.split(':')[0]} holds pickled objects, which are "
+                              "refused: loading them could run code")
+    if dtype.kind not in "biufcSU" or dtype.fields is not None or dtype.subdtype is not None:
+        raise CheckpointError(f"{where} has an unsupported dtype {dtype}")
+    count = 1
+    for side in shape:
+        count *= int(side)   # Python ints: a forged shape cannot overflow
+    needed = count * dtype.itemsize
+    header = member.tell()
+    if header + needed != size:
+        raise CheckpointError(f"{where} declares shape {tuple(shape)} of {dtype} = {needed} "
+                              f"bytes but holds {size - header}: truncated or forged")
+    array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
+    view = memoryview(array.reshape(-1, order="A").view(np.uint8)) if count else b""
+    done = 0
+    while done < needed:
+        got = member.readinto(view[done:])
+        if not got:
+            raise CheckpointError(f"{where} ends after {done} of {needed} bytes: truncated")
+        done += got
+    return array

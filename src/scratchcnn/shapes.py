@@ -2,6 +2,15 @@
 
     out = floor((in - k_eff + 2p) / s) + 1,    k_eff = d*(k - 1) + 1  (the dilated kernel)
 
+and of the transposed convolution, which maps a convolution's output size back to its
+input size (``output_padding`` picks among the sizes a stride > 1 maps to the same ``in``):
+
+    out = (in - 1)*s - 2p + d*(k - 1) + output_padding + 1
+
+These are the formulas' only home: ops, layers, ``summary`` and the visualizer call
+:func:`conv_output_length` / :func:`conv_transpose_output_length` (one axis, no checks)
+or the checked, pair-aware :func:`conv_output_size` / :func:`conv_transpose_output_size`.
+
 >>> from scratchcnn import conv_output_size, pool_output_size
 >>> conv_output_size(227, 11, stride=4)          # AlexNet conv1: (227 - 11) / 4 + 1
 55
@@ -9,6 +18,8 @@
 27
 >>> conv_output_size((27, 27), 5, padding=2)     # pairs work too
 (27, 27)
+>>> conv_transpose_output_size(27, 3, stride=2)  # (27 - 1)*2 + (3 - 1) + 1
+55
 """
 
 import numbers
@@ -23,6 +34,20 @@ def _as_pair(value, name):
             isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
         return (int(value[0]), int(value[1])), True
     raise ArgumentError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def conv_output_length(size, kernel, stride=1, padding=0, dilation=1):
+    """floor((size + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1, one axis, ints,
+    unchecked (a negative or zero result means the kernel does not fit)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def conv_transpose_output_length(size, kernel, stride=1, padding=0, dilation=1,
+                                 output_padding=0):
+    """(size - 1)*stride - 2*padding + dilation*(kernel - 1) + output_padding + 1, one
+    axis, ints, unchecked. The inverse of :func:`conv_output_length`: a convolution with
+    the same arguments maps this size back to ``size`` (when output_padding < stride)."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
 def _one_axis(size, kernel, stride, padding, dilation, exact, axis):
@@ -66,3 +91,39 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, exac
     """Output size of a pooling layer; ``stride`` defaults to ``kernel_size`` as in PyTorch."""
     return conv_output_size(size, kernel_size, kernel_size if stride is None else stride,
                             padding, dilation, exact)
+
+
+def _transpose_one_axis(size, kernel, stride, padding, output_padding, dilation, axis):
+    where = f" along {axis}" if axis else ""
+    if size <= 0:
+        raise ShapeError(f"input size{where} must be positive, got {size}")
+    if kernel <= 0 or stride <= 0 or dilation <= 0:
+        raise ArgumentError(f"kernel size, stride and dilation must be positive, got "
+                            f"kernel={kernel}, stride={stride}, dilation={dilation}{where}")
+    if padding < 0 or output_padding < 0:
+        raise ArgumentError(f"padding and output_padding must be >= 0, got padding={padding}, "
+                            f"output_padding={output_padding}{where}")
+    if output_padding >= max(stride, dilation):
+        raise ArgumentError(f"output_padding must be smaller than stride or dilation, got "
+                            f"output_padding={output_padding}, stride={stride}, "
+                            f"dilation={dilation}{where}")
+    out = conv_transpose_output_length(size, kernel, stride, padding, dilation, output_padding)
+    if out <= 0:
+        raise ShapeError(f"output size{where} would be ({size} - 1)*{stride} - 2*{padding} + "
+                         f"{dilation}*({kernel} - 1) + {output_padding} + 1 = {out}: padding "
+                         f"is too large")
+    return out
+
+
+def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0,
+                               dilation=1):
+    """Output size of a transposed convolution (``ConvTranspose2d``): an int for int
+    arguments, an (h, w) pair if any is a pair. Arguments in PyTorch's order."""
+    args = [_as_pair(v, n) for v, n in ((size, "size"), (kernel_size, "kernel_size"),
+                                         (stride, "stride"), (padding, "padding"),
+                                         (output_padding, "output_padding"),
+                                         (dilation, "dilation"))]
+    pairs = [v for v, _ in args]
+    if not any(is_pair for _, is_pair in args):
+        return _transpose_one_axis(*(p[0] for p in pairs), "")
+    return tuple(_transpose_one_axis(*(p[i] for p in pairs), axis) for i, axis in enumerate("HW"))

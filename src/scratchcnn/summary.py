@@ -4,12 +4,16 @@ receptive field, like torchinfo or Keras' ``model.summary()``.
 The model runs once on zeros (batch 1 unless given) under ``no_grad``; forward hooks
 record what each leaf layer produced. Per layer:
 
-- multiply-adds (MACs) for the whole input batch: Conv2d ``O*OH*OW * C*kh*kw`` per image,
-  Linear ``in*out`` per row; FLOPs = 2 x MACs. Pooling and activations count as 0.
+- multiply-adds (MACs) for the whole input batch: Conv2d ``O*OH*OW * C/G*kh*kw`` per image
+  (G groups), ConvTranspose2d ``C_in*H*W * C_out/G*kh*kw`` (every input value times its
+  group's kernels), Linear ``in*out`` per row; FLOPs = 2 x MACs. Pooling and activations
+  count as 0.
 - receptive field: how many input pixels one output value sees, per axis, by the
   recurrence ``r_out = r_in + (k_eff - 1) * j_in``, ``j_out = j_in * s`` (``j``: the
   distance in input pixels between two neighbouring outputs); an int when both axes
-  agree, else [rows, columns].
+  agree, else [rows, columns]. A transposed convolution (stride s) brings outputs closer,
+  ``j_out = j_in / s``, and one output is reached from ``floor((k_eff - 1) / s) + 1``
+  inputs: ``r_out = r_in + floor((k_eff - 1) / s) * j_in`` (shown rounded up).
 - with ``formulas=True``: the shape arithmetic, ``(227 - 11 + 2x0) / 4 + 1 = 55``.
 
 >>> from scratchcnn import models, summary
@@ -20,24 +24,45 @@ record what each leaf layer produced. Per layer:
 62378344
 """
 
+import fractions
 import json
+import math
 
 import numpy as np
 
 from . import nn
+from .cost import check_model_cost
 from .autograd import no_grad
 from .errors import ShapeError
 from .tensor import Tensor
 
-_SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+_SPATIAL = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d)
 
 
 def _spatial_args(module):
-    """(kernel, stride, padding, dilation) pairs of a conv/pool layer, else None."""
+    """(kernel, stride, padding, dilation) pairs of a conv/pool layer, else None. A
+    Conv2d's padding='same' that differs by side becomes ((top, bottom), (left, right))."""
     if not isinstance(module, _SPATIAL):
         return None
     dilation = getattr(module, "dilation", (1, 1))
-    return module.kernel_size, module.stride, module.padding, dilation
+    padding = module.padding
+    if padding == "same":
+        padding = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                        for k, d in zip(module.kernel_size, dilation))
+    return module.kernel_size, module.stride, padding, dilation
+
+
+def _padding_text(p):
+    return f"2x{p}" if not isinstance(p, tuple) else f"{p[0]}+{p[1]}"
+
+
+def _transpose_formula(in_hw, out_hw, module):
+    """'(5 - 1)x2 - 2x1 + 2 + 1 + 1 = 10': (in - 1)*s - 2p + d*(k - 1) + output_padding + 1."""
+    parts = [f"({size} - 1)x{s} - 2x{p} + {d * (k - 1)} + {op} + 1 = {out}"
+             for size, out, k, s, p, d, op in zip(in_hw, out_hw, module.kernel_size,
+                                                  module.stride, module.padding,
+                                                  module.dilation, module.output_padding)]
+    return parts[0] if parts[0] == parts[1] else f"H: {parts[0]}; W: {parts[1]}"
 
 
 def _formula(in_hw, out_hw, args):
@@ -46,8 +71,9 @@ def _formula(in_hw, out_hw, args):
     parts = []
     for size, out, k, s, p, d in zip(in_hw, out_hw, kernel, stride, padding, dilation):
         k_eff = d * (k - 1) + 1
-        body = f"({size} - {k_eff} + 2x{p}) / {s}"
-        if (size - k_eff + 2 * p) % s:
+        total = sum(p) if isinstance(p, tuple) else 2 * p
+        body = f"({size} - {k_eff} + {_padding_text(p)}) / {s}"
+        if (size - k_eff + total) % s:
             body = f"floor({body})"
         parts.append(f"{body} + 1 = {out}")
     if parts[0] == parts[1]:
@@ -74,13 +100,25 @@ def _format_field(field):
     return f"{rows}x{columns}"
 
 
-def _macs(module, out_shape):
+def _macs(module, in_shape, out_shape):
     if isinstance(module, nn.Conv2d):
-        c, (kh, kw) = module.in_channels, module.kernel_size
+        c, (kh, kw) = module.in_channels // module.groups, module.kernel_size
         return int(np.prod(out_shape)) * c * kh * kw
+    if isinstance(module, nn.ConvTranspose2d):
+        o, (kh, kw) = module.out_channels // module.groups, module.kernel_size
+        return int(np.prod(in_shape)) * o * kh * kw
     if isinstance(module, nn.Linear):
         return int(np.prod(out_shape[:-1])) * module.in_features * module.out_features
     return 0
+
+
+def _field_value(receptive):
+    """None, an int when both axes agree, else [rows, columns]; fractions (after a
+    transposed convolution) rounded up to whole pixels."""
+    if receptive is None:
+        return None
+    rows, columns = (int(math.ceil(r)) for r in receptive)
+    return rows if rows == columns else [rows, columns]
 
 
 class Summary:
@@ -186,6 +224,10 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=No
     if layout not in ("hwc", "nchw"):
         raise ValueError(f"layout must be 'hwc' or 'nchw', got {layout!r}")
     shape = _normalize_input(input_size)
+    if len(shape) == 4:   # costed by arithmetic first: a forward pass runs on zeros of it
+        what = f"summary of {name or type(model).__name__} for {'x'.join(map(str, shape[1:]))}"
+        check_model_cost(model, shape[1:], what)
+        check_model_cost(model, (shape[0] * shape[1], *shape[2:]), what)
     dtype = np.dtype(dtype) if dtype is not None else model.float_dtype()
     names = {id(m): name for name, m in model.named_modules()}
     records = []
@@ -214,12 +256,19 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=No
         formula = kernel = None
         if args is not None:
             (kh, kw), (sh, sw), (ph, pw), (dh, dw) = args
-            if receptive is not None:
+            transposed = isinstance(module, nn.ConvTranspose2d)
+            if receptive is not None and transposed:
+                receptive = tuple(r + (d * (k - 1) // s) * j for r, d, k, s, j in
+                                  zip(receptive, (dh, dw), (kh, kw), (sh, sw), jump))
+                jump = (fractions.Fraction(jump[0], sh), fractions.Fraction(jump[1], sw))
+            elif receptive is not None:
                 receptive = tuple(r + d * (k - 1) * j for r, d, k, j in
                                   zip(receptive, (dh, dw), (kh, kw), jump))
                 jump = (jump[0] * sh, jump[1] * sw)
-            kernel = f"{kh}x{kw} / {sh} / {ph}"
-            formula = _formula(in_shape[2:], out_shape[2:], args)
+            pad_text = "same" if module.padding == "same" else ph
+            kernel = f"{kh}x{kw} / {sh} / {pad_text}"
+            formula = (_transpose_formula(in_shape[2:], out_shape[2:], module) if transposed
+                       else _formula(in_shape[2:], out_shape[2:], args))
         elif len(out_shape) != 4:
             receptive = None  # past flattening every value sees the whole input
         rows.append({
@@ -229,9 +278,8 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=No
             "output_shape": list(out_shape),
             "kernel": kernel,
             "params": int(sum(p.numel() for p in own)),
-            "macs": int(_macs(module, out_shape)),
-            "receptive_field": (None if receptive is None else receptive[0]
-                                if receptive[0] == receptive[1] else list(receptive)),
+            "macs": int(_macs(module, in_shape, out_shape)),
+            "receptive_field": _field_value(receptive),
             "formula": formula,
         })
     params = list(model.parameters())

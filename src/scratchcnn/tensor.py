@@ -20,7 +20,9 @@ import numpy as np
 from . import autograd, random
 from .device import CPU, check_device, is_device
 from .errors import ArgumentError, DTypeError, GraphError, ShapeError
+from .ops import activation as act
 from .ops import elementwise as ew
+from .ops import softmax as softmax_op
 from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
@@ -297,11 +299,15 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
         self.requires_grad = False
         return self
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute d(self)/d(leaf) for every leaf that requires grad; add it to ``.grad``.
 
         ``gradient`` is dL/d(self); it may be omitted only for a one-element tensor.
+        With ``inputs``, only those tensors' ``.grad`` are accumulated.
         """
+        if create_graph:
+            raise ArgumentError("backward(create_graph=True) (gradients of gradients) is not "
+                                "supported: scratchcnn's backward passes are NumPy code")
         if not self.requires_grad:
             raise GraphError("element 0 of tensors does not require grad and does not have "
                              "a grad_fn: nothing to differentiate")
@@ -317,7 +323,15 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
                 raise ShapeError(f"backward: gradient has shape {gradient.shape}, "
                                  f"expected {self.shape}")
             gradient = gradient.copy()
-        autograd.run_backward(self, gradient, retain_graph=retain_graph)
+        if inputs is not None:
+            targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = autograd.grad(self, targets, gradient, retain_graph=retain_graph,
+                                  allow_unused=True)
+            for target, grad in zip(targets, grads):
+                if grad is not None:
+                    target._accumulate_grad(grad._array)
+            return
+        autograd.run_backward(self, gradient, retain_graph=bool(retain_graph))
 
     def _accumulate_grad(self, grad):
         if grad.dtype != self._array.dtype:
@@ -400,24 +414,37 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
         return autograd.apply(ew.abs_forward, ew.abs_backward, self)
 
     def relu(self):
-        from .nn import functional
-        return functional.relu(self)
+        return autograd.apply(act.relu_forward, act.relu_backward, self)
 
     def sigmoid(self):
-        from .nn import functional
-        return functional.sigmoid(self)
+        return autograd.apply(act.sigmoid_forward, act.sigmoid_backward, self)
 
     def tanh(self):
-        from .nn import functional
-        return functional.tanh(self)
+        return autograd.apply(act.tanh_forward, act.tanh_backward, self)
 
-    def softmax(self, dim):
-        from .nn import functional
-        return functional.softmax(self, dim)
+    def relu_(self):
+        return self._inplace_via(Tensor.relu)
 
-    def log_softmax(self, dim):
-        from .nn import functional
-        return functional.log_softmax(self, dim)
+    def sigmoid_(self):
+        return self._inplace_via(Tensor.sigmoid)
+
+    def tanh_(self):
+        return self._inplace_via(Tensor.tanh)
+
+    def softmax(self, dim, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        return autograd.apply(softmax_op.softmax_forward, softmax_op.softmax_backward, source,
+                              dim=source._softmax_dim(dim, "softmax()"))
+
+    def log_softmax(self, dim, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        return autograd.apply(softmax_op.log_softmax_forward, softmax_op.log_softmax_backward,
+                              source, dim=source._softmax_dim(dim, "log_softmax()"))
+
+    def _softmax_dim(self, dim, who):
+        if not _is_float(self._array):
+            raise DTypeError(f"{who} expects a floating point input, got {self.dtype}")
+        return red.normalize_axes(dim, self.ndim)[0] if self.ndim else 0
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def _compare(self, other, op):
@@ -488,65 +515,7 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
         return Tensor(self._array.argmin(axis=axis, keepdims=keepdim).astype(int64))
 
     # ----------------------------------------------------------------- shape
-    def reshape(self, *shape):
-        target = _resolve_shape(_shape_arg(shape), self.shape)
-        return autograd.apply(sh.reshape_forward, sh.reshape_backward, self, shape=target)
-
-    view = reshape
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        start, end = (red.normalize_axes(d, self.ndim)[0] for d in (start_dim, end_dim))
-        if start > end:
-            raise ArgumentError(f"flatten() has invalid args: start_dim {start_dim} "
-                                f"cannot come after end_dim {end_dim}")
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
-        if 0 in self.shape:
-            shape = self.shape[:start] + (int(np.prod(self.shape[start:end + 1])),) + \
-                self.shape[end + 1:]
-        return self.reshape(shape)
-
-    def permute(self, *dims):
-        dims = _shape_arg(dims)
-        if len(dims) != self.ndim or any(not -self.ndim <= d < self.ndim for d in dims) or \
-                sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
-            raise ShapeError(f"permute: dims {tuple(dims)} are not a permutation of the "
-                             f"{self.ndim} dimensions of a tensor of shape {self.shape}")
-        dims = tuple(d % self.ndim for d in dims)
-        return autograd.apply(sh.permute_forward, sh.permute_backward, self, dims=dims)
-
-    def transpose(self, dim0, dim1):
-        dims = list(range(self.ndim))
-        d0, d1 = (red.normalize_axes(d, self.ndim)[0] for d in (dim0, dim1))
-        dims[d0], dims[d1] = dims[d1], dims[d0]
-        return self.permute(dims)
-
-    @property
-    def T(self):
-        return self.permute(tuple(reversed(range(self.ndim))))
-
-    def unsqueeze(self, dim):
-        if not -self.ndim - 1 <= dim <= self.ndim:
-            raise ShapeError(f"unsqueeze: dim {dim} is out of range for a {self.ndim}-D tensor "
-                             f"(expected {-self.ndim - 1}..{self.ndim})")
-        dim = dim if dim >= 0 else dim + self.ndim + 1
-        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        axis = red.normalize_axes(dim, self.ndim)[0]
-        if self.shape[axis] != 1:
-            return self
-        return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
-
-    def contiguous(self):
-        return self
-
-    def clone(self):
-        return autograd.apply(sh.clone_forward, sh.clone_backward, self)
-
+    # reshape, view, permute, squeeze, clone ... live in tensor_shape.py (ShapeMethods).
     def __getitem__(self, index):
         if isinstance(index, Tensor):
             index = index._array
@@ -819,23 +788,6 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def _resolve_shape(shape, current):
-    """Replace one ``-1`` in ``shape`` so that it holds as many elements as ``current``."""
-    size = int(np.prod(current))
-    known = int(np.prod([d for d in shape if d != -1]))
-    if shape.count(-1) > 1 or any(d < -1 for d in shape):
-        raise ShapeError(f"shape {shape} is invalid: at most one -1 and no other negatives")
-    if -1 in shape:
-        if known == 0 or size % known:
-            raise ShapeError(f"shape {shape} is invalid for input of shape {current} "
-                             f"({size} elements)")
-        shape = tuple(size // known if d == -1 else d for d in shape)
-    elif known != size:
-        raise ShapeError(f"shape {shape} is invalid for input of shape {current} "
-                         f"({size} elements)")
-    return tuple(int(d) for d in shape)
-
-
 def _creation_dtype(dtype):
     return default_float if dtype is None else np.dtype(dtype)
 
@@ -902,15 +854,47 @@ def _tensor_list(tensors, who):
     return tensors
 
 
+def common_dtype(tensors):
+    """The dtype PyTorch gives a result of ``tensors`` (all at least 1-D): the widest
+    floating dtype among them if there is one, else the widest integer/bool dtype."""
+    floats = [t.dtype for t in tensors if t.dtype.kind in "fc"]
+    result = None
+    for dtype in floats or [t.dtype for t in tensors]:
+        result = dtype if result is None else np.promote_types(result, dtype)
+    return result
+
+
 def cat(tensors, dim=0):
+    """Join tensors along the existing dim ``dim``; dtypes are promoted as in PyTorch
+    and 1-D empty tensors are skipped (PyTorch's legacy rule)."""
     tensors = _tensor_list(tensors, "cat()")
-    axis = red.normalize_axes(dim, tensors[0].ndim)[0]
-    return autograd.apply(sh.cat_forward, sh.cat_backward, *tensors, dim=axis)
+    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    ndim = kept[0].ndim
+    if ndim == 0:
+        raise ShapeError("zero-dimensional tensor cannot be concatenated")
+    axis = red.normalize_axes(dim, ndim)[0]
+    for position, t in enumerate(kept):
+        if t.ndim != ndim:
+            raise ShapeError(f"Tensors must have same number of dimensions: got {ndim} and "
+                             f"{t.ndim}")
+        if t.shape[:axis] + t.shape[axis + 1:] != kept[0].shape[:axis] + kept[0].shape[axis + 1:]:
+            raise ShapeError(f"Sizes of tensors must match except in dimension {axis}: "
+                             f"tensor 0 has shape {tuple(kept[0].shape)}, tensor {position} "
+                             f"has shape {tuple(t.shape)}")
+    target = common_dtype(tensors)
+    kept = [t if t.dtype == target else t.to(target) for t in kept]
+    return autograd.apply(sh.cat_forward, sh.cat_backward, *kept, dim=axis)
 
 
 def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dim ``dim`` (-1 appends it last)."""
     tensors = _tensor_list(tensors, "stack()")
-    return autograd.apply(sh.stack_forward, sh.stack_backward, *tensors, dim=dim)
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack expects each tensor to be equal size, but got "
+                         f"{[tuple(t.shape) for t in tensors]}")
+    axis = red.normalize_axes(dim, tensors[0].ndim + 1)[0]
+    return autograd.apply(sh.stack_forward, sh.stack_backward, *tensors, dim=axis)
 
 
 autograd.register_tensor_type(Tensor)

@@ -16,6 +16,7 @@
 
 import copy
 import csv
+import io
 import math
 import os
 import time
@@ -25,6 +26,7 @@ import numpy as np
 from . import nn, optim, random
 from .autograd import no_grad
 from .errors import ScratchCNNError
+from .safe_write import remove_temporaries, write_bytes
 from .serialization import save
 from .tensor import Tensor
 
@@ -34,6 +36,44 @@ HISTORY_FIELDS = ("epoch", "lr", "train_loss", "train_accuracy", "val_loss", "va
 
 class TrainingDivergedError(ScratchCNNError, FloatingPointError):
     """The loss became NaN or infinite; the message names where and the last good checkpoint."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl+C during :func:`fit`: ``checkpoint`` is the last complete ``last.npz`` (or
+    None when no epoch finished), ``epoch`` the epoch that was interrupted."""
+
+    def __init__(self, epoch, checkpoint):
+        super().__init__(f"interrupted in epoch {epoch}")
+        self.epoch, self.checkpoint = epoch, checkpoint
+
+
+def non_finite_entries(model, optimizer=None):
+    """Names of the parameters, buffers and optimizer state entries that hold NaN or
+    infinite values (``[]`` when everything is finite): checked before a checkpoint is
+    written, so a diverged run never replaces a good file."""
+    bad = [name for name, value in model.state_dict().items()
+           if _has_non_finite(value)]
+    if optimizer is not None:
+        stack = [("optimizer", optimizer.state_dict())]
+        while stack:
+            where, value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend((f"{where}.{k}", v) for k, v in value.items())
+            elif isinstance(value, (list, tuple)):
+                stack.extend((f"{where}.{i}", v) for i, v in enumerate(value))
+            elif _has_non_finite(value):
+                bad.append(where)
+    return bad
+
+
+def _has_non_finite(value):
+    if isinstance(value, Tensor):
+        value = value._array
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return not bool(np.isfinite(value).all())
+    return False
 
 
 def _as_tensor(batch):
@@ -46,7 +86,8 @@ def evaluate(model, loader, loss_fn=None, num_classes=None):
     Returns a dict: ``loss``, ``accuracy``, ``confusion`` ((K, K) int array, rows = true
     class, columns = predicted), ``per_class_accuracy``, ``count``.
     """
-    loss_fn = loss_fn or nn.CrossEntropyLoss(reduction="sum")
+    if loss_fn is None:
+        loss_fn = nn.CrossEntropyLoss(reduction="sum")
     was_training = model.training
     model.eval()
     total_loss, count, confusion = 0.0, 0, None
@@ -55,7 +96,7 @@ def evaluate(model, loader, loss_fn=None, num_classes=None):
             for images, labels in loader:
                 images, labels = _as_tensor(images), _as_tensor(labels)
                 logits = model(images)
-                k = num_classes or logits.shape[1]
+                k = logits.shape[1] if num_classes is None else num_classes
                 if confusion is None:
                     confusion = np.zeros((k, k), dtype=np.int64)
                 batch_loss = loss_fn(logits, labels).item()
@@ -86,19 +127,14 @@ def _progress(iterable, total, description, enabled):
 
 
 def write_metrics_csv(history, path):
-    """The per-epoch history as CSV (one row per epoch), written atomically."""
-    temporary = f"{path}.tmp"
-    try:
-        with open(temporary, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS, extrasaction="ignore")
-            writer.writeheader()
-            for row in history:
-                writer.writerow({k: ("" if row.get(k) is None else row[k])
-                                 for k in HISTORY_FIELDS})
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    """The per-epoch history as CSV (one row per epoch), written atomically through
+    :mod:`scratchcnn.safe_write` (a unique temporary file, never through a link)."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=HISTORY_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for row in history:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_FIELDS})
+    write_bytes(path, text.getvalue().encode("utf-8"))
 
 
 def make_checkpoint(model, optimizer, scheduler, epoch, history, train_loader=None, meta=None):
@@ -146,20 +182,26 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
     - ``resume``: a checkpoint dict (``sc.load(path)``) to continue from; the result is the
       same as an uninterrupted run.
     - ``log``: a function called with a one-line summary per epoch (e.g. ``print``).
-    A NaN or infinite loss stops training with :class:`TrainingDivergedError`.
+    A NaN or infinite loss, or non-finite weights, optimizer state or validation loss at
+    the end of an epoch, stop training with :class:`TrainingDivergedError` before any
+    checkpoint of that epoch is written. Ctrl+C raises :class:`TrainingInterrupted`
+    naming the last complete checkpoint. Temporary files that killed runs left in
+    ``out_dir`` are removed first.
     """
-    optimizer = optimizer or optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    if optimizer is None:
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    if loss_fn is None:
+        loss_fn = nn.CrossEntropyLoss()
     start_epoch, history = 0, []
     if resume is not None:
         start_epoch, history = restore_checkpoint(resume, model, optimizer, scheduler,
                                                   train_loader)
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
+        remove_temporaries(out_dir)
     last_good = None
     if out_dir is not None and os.path.exists(os.path.join(out_dir, "last.npz")):
         last_good = os.path.join(out_dir, "last.npz")
-    best_score = _best_score(history, val_loader is not None)
     best_val_loss, stale = math.inf, 0
     for row in history:   # on resume, the early-stopping state as the run left it
         if row.get("val_loss") is None:
@@ -169,7 +211,26 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
         else:
             stale += 1
 
+    state = {"epoch": start_epoch, "last_good": last_good}
+    try:
+        # NumPy's overflow warnings would print before the divergence message says the
+        # same thing clearly: silenced here only, for this loop.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler,
+                           loss_fn, early_stopping, out_dir, checkpoint_meta, progress, log,
+                           start_epoch, history, state, best_val_loss, stale)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(state["epoch"], state["last_good"]) from None
+
+
+def _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_fn,
+            early_stopping, out_dir, checkpoint_meta, progress, log, start_epoch, history,
+            state, best_val_loss, stale):
+    """The epoch loop of :func:`fit`; ``state`` tells fit where an interrupt struck."""
+    last_good = state["last_good"]
+    best_score = _best_score(history, val_loader is not None)
     for epoch in range(start_epoch + 1, epochs + 1):
+        state["epoch"] = epoch
         model.train()
         started = time.perf_counter()
         seen, correct, loss_sum = 0, 0, 0.0
@@ -210,6 +271,7 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
             row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
         if scheduler is not None:
             scheduler.step()
+        _check_epoch_finite(model, optimizer, row, epoch, last_good)
         history.append(row)
         if log is not None:
             log(_epoch_line(row, epochs))
@@ -217,8 +279,8 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
         if out_dir is not None:
             checkpoint = make_checkpoint(model, optimizer, scheduler, epoch, history,
                                          train_loader, checkpoint_meta)
-            last_good = os.path.join(out_dir, "last.npz")
-            save(checkpoint, last_good)
+            save(checkpoint, os.path.join(out_dir, "last.npz"))
+            last_good = state["last_good"] = os.path.join(out_dir, "last.npz")
             score = row["val_accuracy"] if val_loader is not None else -row["train_loss"]
             if best_score is None or score > best_score:
                 best_score = score
@@ -235,6 +297,24 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
                         log(f"early stopping: no better validation loss for {stale} epochs")
                     break
     return history
+
+
+def _check_epoch_finite(model, optimizer, row, epoch, last_good):
+    """Refuse to go on (and so to write a checkpoint) after an epoch that left NaN or inf
+    in the weights, the optimizer state, or the losses."""
+    bad = non_finite_entries(model, optimizer)
+    losses = [key for key in ("train_loss", "val_loss")
+              if row[key] is not None and not math.isfinite(row[key])]
+    if not bad and not losses:
+        return
+    what = ([f"the {key.replace('_', ' ')} is {row[key]}" for key in losses]
+            + ([f"non-finite values in {', '.join(bad[:5])}"
+                + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")] if bad else []))
+    kept = (f"{last_good} (from an earlier epoch) is kept unchanged" if last_good else
+            "no checkpoint was written")
+    raise TrainingDivergedError(f"training diverged at the end of epoch {epoch}: "
+                                f"{'; '.join(what)}. No checkpoint of this epoch was "
+                                f"written; {kept}. Try a lower learning rate.")
 
 
 def _summed(loss_fn):

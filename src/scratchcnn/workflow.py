@@ -6,14 +6,28 @@ input size, so :func:`load_model` rebuilds a ready-to-use model from the file al
 """
 
 import datetime
+import inspect
+import math
+import numbers
 import os
 
 import numpy as np
 
 from . import models, optim, random
-from .errors import ArgumentError
-from .serialization import load
-from .train import evaluate, fit
+from .cost import MAX_CLASSES, check_input_size, check_model_cost
+from .errors import ArgumentError, ScratchCNNError
+from .safe_write import remove_temporaries
+from .serialization import CheckpointError, load
+from .train import evaluate, fit, non_finite_entries
+
+# What a run writes into its folder: a folder holding any of these holds a run.
+RUN_FILES = ("last.npz", "best.npz", "metrics.csv", "curves.png", "confusion.png",
+             "filters.png", "feature_maps.png")
+MAX_EPOCHS = 1_000_000
+MAX_SEED = 2 ** 32 - 1        # scikit-learn's random_state range (the validation split)
+# Options a resumed run takes from its checkpoint; given again, they must agree.
+RESUMED_OPTIONS = ("model", "data", "optimizer", "lr", "batch_size", "seed", "val_fraction",
+                   "limit")
 
 # Defaults per data set: the model that suits its images and hyper-parameters that
 # reach the README's accuracies.
@@ -98,58 +112,212 @@ def build_model(name, num_classes, input_size):
     return model
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and \
+        math.isfinite(value)
+
+
 def _check_train_checkpoint(checkpoint, path="this checkpoint"):
+    """Every field ``scratchcnn train`` writes and its readers use, checked for type and
+    range before anything is built from it; CheckpointError names the field."""
+    def bad(message):
+        raise CheckpointError(f"{path}: {message}")
+
+    if not isinstance(checkpoint, dict):
+        bad(f"expected a dict of a training run, got {type(checkpoint).__name__}")
     for key in ("model_name", "model_config", "model_state"):
-        if not isinstance(checkpoint, dict) or key not in checkpoint:
-            raise ArgumentError(f"{path} has no {key!r}: it was not written by "
-                                "`scratchcnn train` (load it with sc.load and your own model)")
+        if key not in checkpoint:
+            bad(f"no {key!r}: it was not written by `scratchcnn train` (load it with sc.load "
+                "and your own model)")
+    name, config = checkpoint["model_name"], checkpoint["model_config"]
+    if not isinstance(name, str) or name.replace("-", "_").lower() not in models.names():
+        bad(f"unknown model_name {str(name)[:60]!r}; known: {', '.join(models.names())}")
+    constructor = getattr(models, name.replace("-", "_").lower())
+    accepted = {p.name for p in inspect.signature(constructor).parameters.values()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if not isinstance(config, dict) or not set(config) <= accepted:
+        bad(f"model_config must be a dict with keys among {sorted(accepted)}, got "
+            f"{str(config)[:80]}")
+    for key, value in config.items():   # e.g. in_channels: bounded before allocation
+        if not isinstance(value, (str, int, float)) or (
+                _is_int(value) and not 1 <= value <= MAX_CLASSES):
+            bad(f"model_config {key} must be a string or a number in 1..{MAX_CLASSES}, got "
+                f"{str(value)[:40]}")
+    if not isinstance(checkpoint.get("data", ""), str):
+        bad(f"data must be a data set name, got {str(checkpoint['data'])[:40]}")
+    classes = config.get("num_classes")
+    if classes is not None and (not _is_int(classes) or not 1 <= classes <= MAX_CLASSES):
+        bad(f"model_config num_classes must be an integer in 1..{MAX_CLASSES}, got "
+            f"{str(classes)[:40]}")
+    names = checkpoint.get("classes")
+    if names is not None and (not isinstance(names, list) or not all(
+            isinstance(c, (str, int)) and not isinstance(c, bool) for c in names)
+            or (classes is not None and len(names) != classes)):
+        bad(f"classes must be a list of {classes} class names, got {str(names)[:80]}")
+    size = checkpoint.get("input_size")
+    if size is not None:
+        check_input_size(size, f"{path}: input_size", refuse=bad)
+    prep = checkpoint.get("preprocessing")
+    if prep is not None:
+        channels = size[0] if size is not None else None
+        if not isinstance(prep, dict) or not all(
+                isinstance(prep.get(k), list) and all(_is_real(x) for x in prep[k])
+                and (channels is None or len(prep[k]) == channels) for k in ("mean", "std")) \
+                or not all(x > 0 for x in prep["std"]):
+            bad(f"preprocessing must hold 'mean' and 'std' lists of {channels or 'C'} finite "
+                f"numbers (std > 0), got {str(prep)[:80]}")
+    state = checkpoint["model_state"]
+    if not isinstance(state, dict):
+        bad(f"model_state must be a dict of arrays, got {type(state).__name__}")
+    for key, value in state.items():
+        array = getattr(value, "_array", value)
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+            kind = array.dtype if isinstance(array, np.ndarray) else type(value).__name__
+            bad(f"model_state[{str(key)[:60]!r}] must be an array of real numbers, got {kind}")
 
 
 def load_model(checkpoint):
-    """(model in eval mode, checkpoint dict) from a checkpoint path or dict."""
+    """(model in eval mode, checkpoint dict) from a checkpoint path or dict.
+
+    A damaged, forged or diverged checkpoint raises :class:`CheckpointError` naming what
+    is wrong: missing or mistyped fields, weights that are not real numbers or do not fit
+    the model, sizes too large to allocate, NaN or infinite weights."""
     path = "this checkpoint"
     if not isinstance(checkpoint, dict):
         path, checkpoint = checkpoint, load(checkpoint)
     _check_train_checkpoint(checkpoint, path)
-    model = models.get(checkpoint["model_name"], **checkpoint["model_config"])
-    model.load_state_dict(checkpoint["model_state"])
+    try:
+        model = models.get(checkpoint["model_name"], **checkpoint["model_config"])
+        if checkpoint.get("input_size") is not None:
+            check_model_cost(model, checkpoint["input_size"], f"{path}")
+            model.output_shape((1, *checkpoint["input_size"]))
+        model.load_state_dict(checkpoint["model_state"])
+    except CheckpointError:
+        raise
+    except (ScratchCNNError, TypeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"{path} does not fit its model: {error}") from None
+    bad = non_finite_entries(model)
+    if bad:
+        raise CheckpointError(f"{path} holds NaN or infinite weights in "
+                              f"{', '.join(bad[:5])}{' and more' if len(bad) > 5 else ''}: "
+                              "the run that wrote it diverged; use an earlier checkpoint")
     return model.eval(), checkpoint
 
 
-def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None, lr=None,
-          optimizer="adam", seed=0, out_dir=None, resume=None, val_fraction=0.1,
-          progress=True, log=print, plots=True, limit=None):
+def check_options(epochs=None, batch_size=None, lr=None, seed=None, limit=None,
+                  val_fraction=None):
+    """Each given training option in its range (ArgumentError naming it otherwise)."""
+    for name, value, low, high in (("epochs", epochs, 1, MAX_EPOCHS),
+                                   ("batch_size", batch_size, 1, 2 ** 31 - 1),
+                                   ("seed", seed, 0, MAX_SEED), ("limit", limit, 2, 2 ** 63)):
+        if value is not None and (not _is_int(value) or not low <= value <= high):
+            raise ArgumentError(f"{name} must be an integer in {low}..{high}, got {value!r}")
+    if lr is not None and (not _is_real(lr) or lr <= 0):
+        raise ArgumentError(f"lr must be a positive finite number, got {lr!r}")
+    if val_fraction is not None and (not _is_real(val_fraction) or not 0 <= val_fraction < 1):
+        raise ArgumentError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+
+
+def _resume_conflicts(checkpoint, given):
+    """``--name value (the checkpoint has other)`` for each given option that differs."""
+    conflicts = []
+    for name in RESUMED_OPTIONS:
+        value, stored = given.get(name), checkpoint.get(name if name != "model"
+                                                        else "model_name")
+        if value is None or stored is None:
+            continue
+        same = (math.isclose(value, stored, rel_tol=1e-12) if name in ("lr", "val_fraction")
+                and _is_real(stored) else value == stored)
+        if not same:
+            conflicts.append(f"--{name.replace('_', '-')} {value} (the run used {stored})")
+    return conflicts
+
+
+def check_out_dir(out_dir, resume=None, overwrite=False):
+    """Refuse to write a run into a folder that holds another run, unless it is the run
+    being resumed or ``overwrite``; with ``overwrite``, the old run's files are removed."""
+    if not os.path.isdir(out_dir):
+        return
+    found = [name for name in RUN_FILES if os.path.lexists(os.path.join(out_dir, name))]
+    same = resume is not None and os.path.samefile(os.path.dirname(os.path.abspath(resume)),
+                                                   out_dir)
+    if not found or same:
+        return
+    if not overwrite:
+        raise ArgumentError(f"{out_dir} already holds a run ({', '.join(found)}): resume it "
+                            f"with --resume {os.path.join(out_dir, 'last.npz')}, choose "
+                            "another --out, or pass --overwrite to replace it")
+    for name in found:
+        os.unlink(os.path.join(out_dir, name))
+
+
+def _pick(value, stored, default):
+    """The given value, else the checkpoint's, else the default (0 stays 0)."""
+    if value is not None:
+        return value
+    return stored if stored is not None else default
+
+
+def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr=None,
+          optimizer=None, seed=None, out_dir=None, resume=None, val_fraction=None,
+          progress=True, log=print, plots=True, limit=None, overwrite=False):
     """Train a zoo model on a data set; returns (model, history, test result, out_dir).
 
     ``limit``: train on a random subset of at most this many training images (quick runs).
+    ``out_dir`` must not hold another run unless ``overwrite`` (or it is the run that
+    ``resume`` continues). On resume, options given again must agree with the checkpoint
+    (each conflict is named); ``epochs`` is the new total and must exceed the epochs done.
+    Defaults (None): digits, adam, seed 0, val_fraction 0.1, and the data set's model,
+    epochs, batch size and lr.
     """
     from .data import DataLoader, TensorDataset
 
-    defaults = DATA_DEFAULTS.get(data, DATA_DEFAULTS["digits"])
+    check_options(epochs, batch_size, lr, seed, limit, val_fraction)
     checkpoint = load(resume) if resume else None
     if checkpoint is not None:
         _check_train_checkpoint(checkpoint, resume)
+        conflicts = _resume_conflicts(checkpoint, dict(
+            model=model, data=data, optimizer=optimizer, lr=lr, batch_size=batch_size,
+            seed=seed, val_fraction=val_fraction, limit=limit))
+        if conflicts:
+            raise ArgumentError(f"--resume {resume} continues a run with its own settings; "
+                                f"these options contradict it: {'; '.join(conflicts)}. Drop "
+                                "them, or start a new run with --out")
         # A resumed run is the same run: its data, model, seed and subset come from the file.
         model = checkpoint["model_name"]
-        data = checkpoint.get("data", data)
-        seed = checkpoint.get("seed", seed)
-        val_fraction = checkpoint.get("val_fraction", val_fraction)
-        optimizer = checkpoint.get("optimizer", optimizer)
-    model_name = model or defaults["model"]
-    epochs = epochs or (checkpoint or {}).get("epochs") or defaults["epochs"]
-    batch_size = batch_size or (checkpoint or {}).get("batch_size") or defaults["batch_size"]
-    lr = lr or (checkpoint or {}).get("lr") or defaults["lr"]
+        done = checkpoint.get("epoch")
+        if epochs is not None and _is_int(done) and epochs <= done:
+            raise ArgumentError(f"{resume} has already trained {done} epochs; give --epochs "
+                                f"greater than {done} to train more")
+    stored = checkpoint or {}
+    data = _pick(data, stored.get("data"), "digits")
+    seed = _pick(seed, stored.get("seed"), 0)
+    val_fraction = _pick(val_fraction, stored.get("val_fraction"), 0.1)
+    optimizer = _pick(optimizer, stored.get("optimizer"), "adam")
+    defaults = DATA_DEFAULTS.get(data, DATA_DEFAULTS["digits"])
+    model_name = _pick(model, None, defaults["model"])
+    epochs = _pick(epochs, stored.get("epochs"), defaults["epochs"])
+    batch_size = _pick(batch_size, stored.get("batch_size"), defaults["batch_size"])
+    lr = _pick(lr, stored.get("lr"), defaults["lr"])
+    limit = _pick(limit, stored.get("limit"), None)
+    check_options(epochs, batch_size, lr, seed, limit, val_fraction)   # the stored ones too
     if optimizer not in ("sgd", "adam"):
         raise ArgumentError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    if out_dir is None:
+        out_dir = (os.path.dirname(os.path.abspath(resume)) if resume else
+                   default_out_dir())
+    check_out_dir(out_dir, resume, overwrite)
+    remove_temporaries(out_dir)
 
     random.manual_seed(seed)
     train_set = _load(data, data_dir, "train")
     test_set = _load(data, data_dir, "test")
     images, labels = train_set.images, train_set.labels
-    limit = limit or (checkpoint or {}).get("limit")
-    if limit:
-        if limit < 2:
-            raise ArgumentError(f"limit must be at least 2 images, got {limit}")
+    if limit is not None:
         keep = np.sort(np.random.default_rng(seed).permutation(len(labels))[:limit])
         images, labels = images[keep], labels[keep]
     (x_train, y_train), validation = split_validation(images, labels, val_fraction, seed)
@@ -172,8 +340,6 @@ def train(data="digits", model=None, data_dir=None, epochs=None, batch_size=None
     parameters = list(network.parameters())
     opt = (optim.Adam(parameters, lr=lr) if optimizer == "adam" else
            optim.SGD(parameters, lr=lr, momentum=0.9))
-    out_dir = out_dir or (os.path.dirname(os.path.abspath(resume)) if resume else
-                          default_out_dir())
     meta = {"model_name": model_name, "model_config": {"num_classes": len(classes)},
             "data": data, "classes": classes, "preprocessing": preprocessing,
             "input_size": input_size, "epochs": epochs, "batch_size": batch_size, "lr": lr,
@@ -207,7 +373,11 @@ def evaluate_checkpoint(path, data=None, data_dir=None, split="test"):
     from .data import DataLoader, TensorDataset
 
     model, checkpoint = load_model(path)
-    data = data or checkpoint.get("data", "digits")
+    if checkpoint.get("preprocessing") is None:
+        raise CheckpointError(f"{path} has no preprocessing: it was not written by "
+                              "`scratchcnn train`")
+    if data is None:
+        data = checkpoint.get("data", "digits")
     dataset = _load(data, data_dir, split)
     if list(dataset.images.shape[1:]) != list(checkpoint.get("input_size",
                                                              dataset.images.shape[1:])):
@@ -215,22 +385,32 @@ def evaluate_checkpoint(path, data=None, data_dir=None, split="test"):
                             f"trained on {tuple(checkpoint['input_size'])}")
     loader = DataLoader(TensorDataset(dataset.images, dataset.labels), batch_size=256,
                         transform=preprocess(checkpoint["preprocessing"]))
-    classes = checkpoint.get("classes") or list(dataset.classes)
+    classes = checkpoint.get("classes")
+    if classes is None:
+        classes = list(dataset.classes)
     return evaluate(model, loader, num_classes=len(classes)), checkpoint
 
 
 def read_image(path, input_size, invert=False):
     """An image file as a (C, H, W) float32 array in [0, 1], converted to the model's
     channels and resized to its input size."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
+
+    from .data.images import check_pixels
 
     channels, height, width = input_size
     try:
         with Image.open(path) as image:
+            check_pixels(image, path)     # a decompression bomb is refused before decoding
             image = image.convert("L" if channels == 1 else "RGB").resize((width, height))
             array = np.asarray(image, dtype=np.float32) / 255.0
-    except (OSError, UnidentifiedImageError) as error:
-        raise ArgumentError(f"cannot read image {path}: {error}") from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except ScratchCNNError:
+        raise
+    except Exception as error:   # Pillow raises OSError, ValueError, SyntaxError, ...
+        raise ArgumentError(f"cannot read image {path}: {type(error).__name__}: "
+                            f"{error}") from None
     array = array[None] if channels == 1 else array.transpose(2, 0, 1)
     return 1.0 - array if invert else array
 
@@ -241,7 +421,13 @@ def predict(path, images, topk=3, invert=False):
     from .nn import functional as F
     from .tensor import Tensor
 
+    if not _is_int(topk) or topk < 1:
+        raise ArgumentError(f"topk must be a positive integer, got {topk!r}")
     model, checkpoint = load_model(path)
+    if checkpoint.get("input_size") is None or checkpoint.get("classes") is None \
+            or checkpoint.get("preprocessing") is None:
+        raise CheckpointError(f"{path} lacks input_size, classes or preprocessing: it was "
+                              "not written by `scratchcnn train`")
     batch = np.stack([read_image(p, checkpoint["input_size"], invert) for p in images])
     with no_grad():
         probabilities = F.softmax(model(Tensor(normalize(batch, checkpoint["preprocessing"]))),

@@ -4,7 +4,9 @@
   a folder of images, Tiny ImageNet) from files on disk into a :class:`LoadedDataset`
   of images (N, C, H, W) float32 in [0, 1] and int64 labels.
 - :class:`DataLoader` serves shuffled batches of a :class:`TensorDataset` (or any
-  :class:`Dataset`) as Tensors, reproducibly and resumably.
+  :class:`Dataset`) as Tensors, reproducibly and resumably, with PyTorch's arguments
+  (samplers, ``collate_fn``, ``num_workers`` background threads ...). The names of
+  ``torch.utils.data`` are also at ``scratchcnn.utils.data``.
 - :mod:`scratchcnn.data.transforms`: augmentation and normalization per batch.
 
 >>> from scratchcnn.data import DataLoader, load_dataset, transforms as T
@@ -24,10 +26,26 @@ from .datasets import (
 from .downloads import download
 from .errors import DatasetError, DatasetNotFoundError, DownloadError
 from .idx import read_idx
-from .loader import DataLoader, Dataset, TensorDataset, collate
+from .collate import collate, default_collate, default_convert
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .loader import DataLoader
+from .samplers import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+from .workers import DataLoaderTimeoutError, WorkerInfo, get_worker_info
+
+# What ``torch.utils.data`` offers (scratchcnn.utils.data re-exports exactly these).
+TORCH_NAMES = [
+    "DataLoader", "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
+    "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "BatchSampler", "default_collate", "default_convert",
+    "get_worker_info",
+]
 
 __all__ = [
-    "Dataset", "TensorDataset", "DataLoader", "collate", "load_dataset", "LoadedDataset",
+    *TORCH_NAMES, "WorkerInfo", "DataLoaderTimeoutError", "collate", "load_dataset",
+    "LoadedDataset",
     "DATASET_NAMES", "MNIST_CLASSES", "FASHION_MNIST_CLASSES", "CIFAR10_CLASSES", "cache_dir",
     "download", "read_idx", "transforms", "DatasetError", "DatasetNotFoundError",
     "DownloadError",

@@ -63,7 +63,11 @@ def read_idx(path, ndim=None):
                            f"{dims_count}-D IDX file takes {header}")
     shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=dims_count, offset=4))
     dtype = IDX_TYPES[code]
-    count = int(np.prod(shape, dtype=np.int64))
+    count = 1
+    for side in shape:       # Python ints: a forged header cannot overflow the product
+        count *= side
+    if shape[0] == 0:
+        raise DatasetError(f"{path}: the header announces 0 items: an empty IDX file")
     payload, needed = len(raw) - header, count * dtype.itemsize
     if payload != needed:
         what = "truncated" if payload < needed else "trailing bytes"

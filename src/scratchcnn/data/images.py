@@ -23,6 +23,20 @@ _SPLIT_FOLDERS = {"train": ("train",), "test": ("test", "val", "valid", "validat
                   "val": ("val", "valid", "validation", "test")}
 
 
+# Decoded pixels an image file may have (Pillow's own default limit): a small file that
+# declares a huge image (a decompression bomb) is refused before it is decoded.
+MAX_PIXELS = 89_478_485
+
+
+def check_pixels(image, path):
+    """Refuse an opened (not yet decoded) Pillow image with more than :data:`MAX_PIXELS`."""
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise DatasetError(f"{path}: the image declares {width} x {height} = {width * height:,} "
+                           f"pixels, more than {MAX_PIXELS:,}: refused as a possible "
+                           "decompression bomb")
+
+
 def _open_failed(path, error):
     return DatasetError(f"{path}: unreadable image ({type(error).__name__}: {error})")
 
@@ -52,10 +66,13 @@ def read_images(paths, size, channels=3, dtype=np.float32, workers=None):
         path = paths[i]
         try:
             with Image.open(path) as image:
+                check_pixels(image, path)
                 image = image.convert(mode)
                 if image.size != (width, height):
                     image = image.resize((width, height), Image.Resampling.BICUBIC)
                 pixels = np.asarray(image)
+        except DatasetError:
+            raise
         except Exception as error:   # corrupt, truncated, not an image at all
             raise _open_failed(path, error) from None
         convert_pixels(pixels[None] if channels == 1 else pixels.transpose(2, 0, 1), dtype,
@@ -110,12 +127,15 @@ def _image_files(folder):
     return found
 
 
-def _class_folders(folder):
+def _class_folders(folder, at_least=2):
     names = sorted(d for d in os.listdir(folder)
                    if not d.startswith(".") and os.path.isdir(os.path.join(folder, d)))
     if not names:
         raise DatasetError(f"{folder}: no class folders; image-folder expects one subfolder of "
                            "images per class (e.g. cats/, dogs/)")
+    if len(names) < at_least:
+        raise DatasetError(f"{folder}: only one class folder ({names[0]}/); a classifier needs "
+                           "at least two classes, one subfolder of images each")
     return names
 
 
@@ -124,6 +144,9 @@ def _scan(folder, classes):
     for index, name in enumerate(classes):
         files = _image_files(os.path.join(folder, name)) if os.path.isdir(
             os.path.join(folder, name)) else []
+        if not files and os.path.isdir(os.path.join(folder, name)):
+            raise DatasetError(f"{os.path.join(folder, name)}: empty class folder (no image "
+                               f"files {', '.join(IMAGE_EXTENSIONS)}); add images or remove it")
         paths.extend(files)
         labels.extend([index] * len(files))
     return paths, np.asarray(labels, dtype=np.int64)
@@ -150,7 +173,7 @@ def load_image_folder(root, split, image_size, channels, dtype):
             raise DatasetNotFoundError(f"{root} has {', '.join(sorted(present))}/ but no folder "
                                        f"for split {split!r} ({wanted})")
         classes = _class_folders(present.get("train", folder))
-        extra = sorted(set(_class_folders(folder)) - set(classes))
+        extra = sorted(set(_class_folders(folder, at_least=1)) - set(classes))
         if extra:
             raise DatasetError(f"{folder}: class folder(s) {extra} are not among the training "
                                f"classes in {present['train']}")

@@ -4,20 +4,41 @@ Replace ``from torch import nn`` with ``from scratchcnn import nn`` and PyTorch 
 code built from these layers runs unchanged.
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
+                         ReLU6, SiLU, Softplus)
+from .embedding import Embedding
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                      ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
+                      ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                      ZeroPad1d, ZeroPad2d)
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .batchnorm import BatchNorm2d
-from .conv import Conv2d
+from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
+from .lazy import LazyConv2d, LazyLinear, UninitializedParameter
 from .linear import Flatten, Identity, Linear
 from .loss import CrossEntropyLoss, NLLLoss
-from .module import Module, ModuleList, Parameter, Sequential
-from .normalization import LocalResponseNorm
+from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
+                        Sequential)
+from .module import Module, Parameter
+from .normalization import GroupNorm, LayerNorm, LocalResponseNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
-    "functional", "init", "Module", "ModuleList", "Parameter", "Sequential", "Conv2d",
+    "functional", "init", "utils", "Module", "ModuleList", "Parameter", "Sequential", "Conv2d",
     "Linear", "Flatten", "Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "MaxPool2d", "AvgPool2d", "Dropout", "CrossEntropyLoss", "NLLLoss",
     "BatchNorm2d", "AdaptiveAvgPool2d", "LocalResponseNorm",
+    "ConvTranspose2d", "LazyLinear", "LazyConv2d", "UninitializedParameter",
+    # layers and functional ops (docs/ops.md)
+    "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish",
+    "ReLU6", "SiLU", "Softplus", "Embedding", "LayerNorm", "GroupNorm", "Upsample",
+    "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d",
+    "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+    "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
+    "CircularPad2d", "CircularPad3d",
+    # containers (docs/engine.md)
+    "ModuleDict", "ParameterList", "ParameterDict",
 ]

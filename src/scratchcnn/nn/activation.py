@@ -21,10 +21,13 @@ class ReLU(_Elementwise):
 
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = inplace  # accepted for PyTorch compatibility; results are never in place
+        self.inplace = inplace  # True: overwrite the input, as PyTorch does
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(_Elementwise):
@@ -36,10 +39,11 @@ class LeakyReLU(_Elementwise):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
+                                                          else "")
 
 
 class Tanh(_Elementwise):
@@ -75,3 +79,128 @@ class LogSoftmax(Softmax):
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+# --------------------------------------------------------------------- smooth & hard activations
+# Formulas and derivatives in :mod:`scratchcnn.ops.smooth_activation`.
+class _InplaceElementwise(_Elementwise):
+    """An activation with PyTorch's ``inplace=`` flag."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU6(_InplaceElementwise):
+    """min(max(0, x), 6)."""
+
+    def forward(self, x):
+        return F.relu6(x, inplace=self.inplace)
+
+
+class Hardsigmoid(_InplaceElementwise):
+    """relu6(x + 3) / 6."""
+
+    def forward(self, x):
+        return F.hardsigmoid(x, inplace=self.inplace)
+
+
+class Hardswish(_InplaceElementwise):
+    """x * relu6(x + 3) / 6."""
+
+    def forward(self, x):
+        return F.hardswish(x, inplace=self.inplace)
+
+
+class SiLU(_InplaceElementwise):
+    """x * sigmoid(x)."""
+
+    def forward(self, x):
+        return F.silu(x, inplace=self.inplace)
+
+
+class Mish(_InplaceElementwise):
+    """x * tanh(softplus(x))."""
+
+    def forward(self, x):
+        return F.mish(x, inplace=self.inplace)
+
+
+class SELU(_InplaceElementwise):
+    """1.0507 * elu(x, 1.6733): self-normalising."""
+
+    def forward(self, x):
+        return F.selu(x, inplace=self.inplace)
+
+
+class Hardtanh(_Elementwise):
+    """clip(x, min_val, max_val)."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise F.ArgumentError(f"expects min_val <= max_val, got min_val={min_val}, "
+                                  f"max_val={max_val}", "Hardtanh()")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val, inplace=self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class ELU(_Elementwise):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.elu(x, self.alpha, inplace=self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(_Elementwise):
+    """x * Phi(x); ``approximate='tanh'`` for the tanh approximation."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise F.ArgumentError(f"approximate must be 'none' or 'tanh', got "
+                                  f"{approximate!r}", "GELU()")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(_Elementwise):
+    """log(1 + exp(beta * x)) / beta, linear above ``threshold``."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class LogSigmoid(_Elementwise):
+    """log(sigmoid(x))."""
+
+    def forward(self, x):
+        return F.logsigmoid(x)

@@ -22,8 +22,14 @@ from ..autograd import apply
 from ..errors import ArgumentError, DTypeError, ShapeError, TargetError
 from ..ops import activation, conv, linear as linear_op, loss, pool, softmax as softmax_op
 from ..ops import adaptive_pool, batchnorm as batchnorm_op, lrn
+from ..ops import conv_transpose as conv_transpose_op
 from ..ops.reduce import normalize_axes
 from ..tensor import Tensor, tensor as make_tensor
+from .functional_extra import *  # noqa: F401,F403  (pad, gelu, layer_norm, ...)
+from .functional_dropout import dropout1d, dropout2d, dropout3d  # noqa: F401
+from .functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
+                              huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss)
+from .functional_loss import legacy_reduction as _legacy_reduction
 
 
 # --------------------------------------------------------------------- argument checks
@@ -101,30 +107,118 @@ def _unbatched(x, expected_ndim):
 
 
 # --------------------------------------------------------------------- convolution & pooling
+def check_groups(groups, subject):
+    """groups must be a positive int."""
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups <= 0:
+        raise ArgumentError(f"expects groups to be a positive int, got groups={groups!r}", subject)
+    return int(groups)
+
+
+def check_divisible(channels, groups, name, subject):
+    if channels % groups:
+        raise ShapeError(f"{name}={channels} is not divisible by groups={groups}", subject)
+
+
+def conv_padding(padding, kernel, stride, dilation, subject):
+    """PyTorch's conv padding: an int, a pair, 'valid' (none) or 'same' (output as large as
+    the input; stride 1 only). Returns (ph, pw), or ((top, bottom), (left, right)) when
+    'same' needs an odd total d*(k-1), whose extra row/column goes bottom/right as in
+    PyTorch."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0)
+        if padding != "same":
+            raise ArgumentError(f"expects padding to be 'same', 'valid', an int or a pair, "
+                                f"got {padding!r}", subject)
+        if stride != (1, 1):
+            raise ArgumentError(f"padding='same' is not supported for strided convolutions "
+                                f"(got stride={stride}; use stride=1 or number padding)", subject)
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        sides = tuple((t // 2, t - t // 2) for t in totals)
+        return tuple(a for a, _ in sides) if all(a == b for a, b in sides) else sides
+    padding = pair(padding, "padding", subject)
+    check_non_negative(padding, "padding", subject)
+    return padding
+
+
+def _conv_common(input, weight, bias, stride, dilation, groups, in_per_group, out_channels,
+                 subject):
+    """The checks conv2d and conv_transpose2d share; returns (x, unbatched, stride,
+    dilation, groups)."""
+    check_tensor(input, "input", subject)
+    stride, dilation = (pair(v, n, subject) for v, n in ((stride, "stride"),
+                                                         (dilation, "dilation")))
+    check_positive(stride, "stride", subject)
+    check_positive(dilation, "dilation", subject)
+    groups = check_groups(groups, subject)
+    if weight.ndim != 4:
+        raise ShapeError(f"expected a 4-D weight of shape {in_per_group}, got {weight.shape}",
+                         subject)
+    x, unbatched = _unbatched(input, 4)
+    check_image_batch(x, None, subject)
+    check_same_dtype(x, weight, subject)
+    check_bias(bias, out_channels(weight, groups), weight, subject)
+    return x, unbatched, stride, dilation, groups
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution; ``input`` (N, C, H, W) or (C, H, W), ``weight`` (O, C, kh, kw).
+    """2-D convolution; ``input`` (N, C, H, W) or (C, H, W), ``weight`` (O, C/groups, kh, kw);
+    ``padding`` an int, a pair, 'valid' or 'same'.
 
     See :mod:`scratchcnn.ops.conv` for the equations and how it is computed.
     """
     subject = "conv2d()"
-    check_tensor(input, "input", subject)
-    stride, padding, dilation = (pair(v, n, subject) for v, n in
-                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    check_positive(stride, "stride", subject)
+    x, unbatched, stride, dilation, groups = _conv_common(
+        input, weight, bias, stride, dilation, groups, "(out, in/groups, kh, kw)",
+        lambda w, g: w.shape[0], subject)
+    padding = conv_padding(padding, weight.shape[2:], stride, dilation, subject)
+    check_divisible(weight.shape[0], groups, "out_channels (weight.shape[0])", subject)
+    if x.shape[1] != weight.shape[1] * groups:
+        raise ShapeError(f"weight of shape {weight.shape} with groups={groups} expects input "
+                         f"with {weight.shape[1] * groups} channels (weight.shape[1] * groups), "
+                         f"got {x.shape[1]} channels in shape {x.shape}", subject)
+    if not isinstance(padding[0], tuple):      # per-side padding comes from 'same': it fits
+        check_window_fits(x.shape, weight.shape[2:], padding, dilation, subject)
+    out = apply(conv.conv2d_forward, conv.conv2d_backward, x, weight, bias,
+                stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return out[0] if unbatched else out
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution, PyTorch's argument order; ``input`` (N, C_in, H, W) or
+    (C_in, H, W), ``weight`` (C_in, C_out/groups, kh, kw), output (N, C_out, OH, OW) with
+    ``OH = (H - 1)*stride - 2*padding + dilation*(kh - 1) + output_padding + 1``.
+
+    The forward pass of conv2d's input gradient; see :mod:`scratchcnn.ops.conv_transpose`.
+    """
+    subject = "conv_transpose2d()"
+    x, unbatched, stride, dilation, groups = _conv_common(
+        input, weight, bias, stride, dilation, groups, "(in, out/groups, kh, kw)",
+        lambda w, g: w.shape[1] * g, subject)
+    padding, output_padding = (pair(v, n, subject) for v, n in
+                               ((padding, "padding"), (output_padding, "output_padding")))
     check_non_negative(padding, "padding", subject)
-    check_positive(dilation, "dilation", subject)
-    if groups != 1:
-        raise ArgumentError(f"groups={groups} is not supported (only groups=1)", subject)
-    if weight.ndim != 4:
-        raise ShapeError(f"expected weight of shape (out, in, kh, kw), got {weight.shape}", subject)
-    x, unbatched = _unbatched(input, 4)
-    check_image_batch(x, weight.shape[1], subject)
-    check_same_dtype(x, weight, subject)
-    check_bias(bias, weight.shape[0], weight, subject)
-    check_window_fits(x.shape, weight.shape[2:], padding, dilation, subject)
-    inputs = (x, weight, bias)
-    out = apply(conv.conv2d_forward, conv.conv2d_backward, *inputs,
-                stride=stride, padding=padding, dilation=dilation)
+    check_non_negative(output_padding, "output_padding", subject)
+    check_divisible(weight.shape[0], groups, "in_channels (weight.shape[0])", subject)
+    if x.shape[1] != weight.shape[0]:
+        raise ShapeError(f"weight of shape {weight.shape} expects input with {weight.shape[0]} "
+                         f"channels (weight.shape[0]), got {x.shape[1]} channels in shape "
+                         f"{x.shape}", subject)
+    for axis, op, s, d in zip("HW", output_padding, stride, dilation):
+        if op >= max(s, d):
+            raise ArgumentError(f"output_padding must be smaller than stride or dilation, got "
+                                f"output_padding={output_padding}, stride={stride}, "
+                                f"dilation={dilation} (along {axis})", subject)
+    out_shape = conv_transpose_op.output_shape(x.shape, weight.shape, stride, padding,
+                                               output_padding, dilation, groups)
+    if min(out_shape[2:]) <= 0:
+        raise ShapeError(f"output size {out_shape[2:]} is not positive for input {x.shape}, "
+                         f"kernel {weight.shape[2:]}, stride={stride}, padding={padding}, "
+                         f"dilation={dilation}: padding is too large", subject)
+    out = apply(conv_transpose_op.conv_transpose2d_forward,
+                conv_transpose_op.conv_transpose2d_backward, x, weight, bias, stride=stride,
+                padding=padding, output_padding=output_padding, dilation=dilation, groups=groups)
     return out[0] if unbatched else out
 
 
@@ -193,13 +287,17 @@ def flatten(input, start_dim=1, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 
 
-def dropout(input, p=0.5, training=True):
-    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only)."""
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training
+    only); ``inplace=True`` writes the result into ``input``."""
     check_dropout_p(p, "dropout()")
     if not training or p == 0:
         return input
-    return apply(activation.dropout_forward, activation.dropout_backward, input, p=float(p),
-                 generator=random.generator())
+
+    def compute(x):
+        return apply(activation.dropout_forward, activation.dropout_backward, x, p=float(p),
+                     generator=random.generator())
+    return input._inplace_via(compute) if inplace else compute(input)
 
 
 def check_dropout_p(p, subject):
@@ -209,11 +307,17 @@ def check_dropout_p(p, subject):
 
 
 # --------------------------------------------------------------------- activations
-def relu(input):
+def relu(input, inplace=False):
+    """max(0, x); ``inplace=True`` overwrites ``input`` (PyTorch's in-place semantics)."""
+    if inplace:
+        return input._inplace_via(relu)
     return apply(activation.relu_forward, activation.relu_backward, input)
 
 
-def leaky_relu(input, negative_slope=0.01):
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x; ``inplace=True`` overwrites ``input``."""
+    if inplace:
+        return input._inplace_via(lambda t: leaky_relu(t, negative_slope))
     return apply(activation.leaky_relu_forward, activation.leaky_relu_backward, input,
                  negative_slope=float(negative_slope))
 
@@ -305,9 +409,13 @@ def _weight_array(weight, classes, dtype, subject):
     return array.astype(dtype, copy=False)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of integer ``target`` under log-probabilities ``input`` (N, C)."""
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of integer ``target`` under log-probabilities ``input`` (N, C).
+    ``size_average``/``reduce`` are PyTorch's deprecated spelling of ``reduction``."""
     subject = "nll_loss()"
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _check_reduction(reduction, subject)
     logp, flat_target = _class_problem(input, target, subject)
     _check_targets(flat_target, logp.shape[1], ignore_index, subject)
@@ -320,8 +428,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return out
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
     """``nll_loss(log_softmax(input, 1), target)``, with optional label smoothing.
 
     With smoothing e over C classes the target distribution is (1 - e) * onehot + e / C:
@@ -331,6 +439,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     ``target`` may also hold class probabilities (a float tensor of the input's shape).
     """
     subject = "cross_entropy()"
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _check_reduction(reduction, subject)
     if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
             or not 0.0 <= label_smoothing <= 1.0:
@@ -340,7 +450,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target_array.dtype.kind == "f":
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, subject)
     logp_full = log_softmax(input, dim=1 if input.ndim > 1 else 0)
-    nll = nll_loss(logp_full, target, weight, ignore_index, reduction)
+    nll = nll_loss(logp_full, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0:
         return nll
     logp, flat_target = _class_problem(logp_full, target, subject)

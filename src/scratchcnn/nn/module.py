@@ -10,6 +10,9 @@ without any bookkeeping by the model's author::
             self.conv = nn.Conv2d(1, 4, 3)      # registered as "conv"
         def forward(self, x):
             return self.conv(x)
+
+The containers (``Sequential``, ``ModuleList``, ...) are in :mod:`.container`, the
+state-dict logic in :mod:`.state`.
 """
 
 import collections
@@ -18,58 +21,54 @@ import itertools
 import numpy as np
 
 from ..device import check_device
-from ..errors import DTypeError, ScratchCNNError, StateDictError
+from ..errors import ArgumentError, DTypeError, ScratchCNNError
 from ..tensor import Tensor, _to_arguments
+from . import state as _state
+from .hooks import RemovableHandle, add_hook, call_with_hooks
+from .parameter import Parameter
+
+__all__ = ["Module", "Parameter", "RemovableHandle", "chain_output_shape"]
 
 
-class Parameter(Tensor):
-    """A Tensor that a Module owns and an optimizer updates (``requires_grad`` by default)."""
-
-    __slots__ = ()
-
-    def __init__(self, data, requires_grad=True):
-        array = data._array if isinstance(data, Tensor) else np.asarray(data)
-        super().__init__(array, requires_grad=requires_grad)
-
-    def __repr__(self):
-        return "Parameter containing:\n" + super().__repr__()
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self.hooks = hooks
-        self.id = next(self._ids)
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
+def _check_name(name, kind, module, exists_ok):
+    """PyTorch's checks on the name given to register_parameter/buffer/add_module."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if not exists_ok(name) and hasattr(module, name):
+        raise KeyError(f"attribute '{name}' already exists")
 
 
 class Module:
     """Base class for all layers and models. Subclasses define ``forward``."""
 
     def __init__(self):
-        object.__setattr__(self, "_parameters", collections.OrderedDict())
-        object.__setattr__(self, "_buffers", collections.OrderedDict())
-        object.__setattr__(self, "_modules", collections.OrderedDict())
-        object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
-        object.__setattr__(self, "training", True)
+        setup = {
+            "training": True,
+            "_parameters": collections.OrderedDict(), "_buffers": collections.OrderedDict(),
+            "_non_persistent_buffers_set": set(), "_modules": collections.OrderedDict(),
+            "_forward_hooks": collections.OrderedDict(), "_forward_hooks_with_kwargs": set(),
+            "_forward_hooks_always_called": set(),
+            "_forward_pre_hooks": collections.OrderedDict(),
+            "_forward_pre_hooks_with_kwargs": set(),
+        }
+        for name, value in setup.items():
+            object.__setattr__(self, name, value)
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() call "
                                  f"(call super().__init__() first in {type(self).__name__})")
+        if name in self._parameters and not isinstance(value, Parameter):
+            if value is not None:   # a plain Tensor would silently drop out of parameters()
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
+                                f"'{name}' (nn.Parameter or None expected)")
+            self._parameters[name] = None
+            return
         if name in self._buffers and (value is None or (isinstance(value, Tensor) and
                                                         not isinstance(value, Parameter))):
             self._buffers[name] = value   # updating a buffer keeps it registered
@@ -79,6 +78,7 @@ class Module:
         for registry in (self._parameters, self._modules, self._buffers):
             if registry is not target:  # replacing in place keeps the order, as in PyTorch
                 registry.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
         if isinstance(value, Parameter):
             self._parameters[name] = value
             self.__dict__.pop(name, None)
@@ -99,22 +99,82 @@ class Module:
         for registry in (self._parameters, self._modules, self._buffers):
             if name in registry:
                 del registry[name]
+                self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Register ``param`` (a :class:`Parameter`, or None for an absent one such as
+        ``bias=False``) under ``name``."""
+        _check_name(name, "parameter", self, lambda n: n in self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (nn.Parameter or None required)")
+        if param is not None and param._node is not None:
+            raise ArgumentError(f"cannot assign non-leaf Tensor to parameter '{name}'. Model "
+                                "parameters must be created explicitly; to express it as a "
+                                "function of another Tensor, compute the value in forward()")
         if param is None:
             self._parameters[name] = None
         else:
             setattr(self, name, param)
 
-    def register_buffer(self, name, array):
-        """A non-trainable array saved in ``state_dict`` (e.g. running statistics)."""
-        self._buffers[name] = array if isinstance(array, Tensor) or array is None \
-            else Tensor(np.asarray(array))
+    def register_buffer(self, name, tensor, persistent=True):
+        """A non-trainable Tensor (e.g. running statistics), saved in ``state_dict``
+        unless ``persistent=False``. NumPy arrays are wrapped (shared, not copied)."""
+        _check_name(name, "buffer", self, lambda n: n in self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            if not isinstance(tensor, np.ndarray):
+                raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                                f"'{name}' (Tensor or None required)")
+            tensor = Tensor(tensor)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Register ``module`` (or None) as the child ``name``."""
+        _check_name(name, "module", self, lambda n: n in self._modules)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._modules[name] = module
+
+    def register_module(self, name, module):
+        """Alias of :meth:`add_module`."""
+        self.add_module(name, module)
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` (``""`` is this module)."""
+        module = self
+        for i, item in enumerate(target.split(".") if target else ()):
+            if item not in module.__dict__["_modules"] or module._modules[item] is None:
+                path = ".".join(target.split(".")[:i])
+                raise AttributeError(f"{module._get_name()}{' at ' + path if path else ''} "
+                                     f"has no attribute `{item}`")
+            module = module._modules[item]
+        return module
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path ``target`` (e.g. ``"0.weight"``)."""
+        return self._get_entry(target, "_parameters", "nn.Parameter")
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target``."""
+        return self._get_entry(target, "_buffers", "buffer")
+
+    def _get_entry(self, target, registry, what):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in getattr(module, registry):
+            raise AttributeError(f"`{name}` is not an {what}")
+        return getattr(module, registry)[name]
+
+    def _get_name(self):
+        return type(self).__name__
 
     # ----------------------------------------------------------------- calling
     def forward(self, *args, **kwargs):
@@ -122,31 +182,31 @@ class Module:
                         "nn.Module must implement it")
 
     def __call__(self, *args, **kwargs):
-        for hook in tuple(self._forward_pre_hooks.values()):
-            changed = hook(self, args)
-            if changed is not None:
-                args = changed if isinstance(changed, tuple) else (changed,)
-        try:
-            output = self.forward(*args, **kwargs)
-        except ScratchCNNError as error:
-            error.module_stack.append(self)  # lets the message name the failing layer
-            raise
-        for hook in tuple(self._forward_hooks.values()):
-            changed = hook(self, args, output)
-            if changed is not None:
-                output = changed
-        return output
+        """Run ``forward`` between the registered pre-hooks and hooks (see :mod:`.hooks`)."""
+        return call_with_hooks(self, args, kwargs)
 
-    def register_forward_hook(self, hook):
-        """Call ``hook(module, inputs, output)`` after every forward; returns a handle."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """Call ``hook(module, args, output)`` after every forward (``hook(module, args,
+        kwargs, output)`` with ``with_kwargs=True``); a non-None result replaces the
+        output. Returns a :class:`RemovableHandle`."""
+        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs,
+                                 self._forward_hooks_always_called)
+        add_hook(self._forward_hooks, handle.id, hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
         return handle
 
-    def register_forward_pre_hook(self, hook):
-        """Call ``hook(module, inputs)`` before every forward; returns a handle."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before every forward (``hook(module, args, kwargs)``
+        with ``with_kwargs=True``, returning None or ``(args, kwargs)``); a non-None result
+        replaces the inputs. Returns a :class:`RemovableHandle`."""
+        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
+        add_hook(self._forward_pre_hooks, handle.id, hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
         return handle
 
     # ----------------------------------------------------------------- traversal
@@ -155,9 +215,9 @@ class Module:
         listed once unless ``remove_duplicate=False`` (as ``state_dict`` needs)."""
         memo = set() if memo is None else memo
         if remove_duplicate:
-            if id(self) in memo:
+            if self in memo:
                 return
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
@@ -169,43 +229,61 @@ class Module:
             yield module
 
     def named_children(self):
+        seen = set()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is not None and module not in seen:
+                seen.add(module)
                 yield name, module
 
     def children(self):
         for _, module in self.named_children():
             yield module
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(dotted name, Parameter) pairs; a parameter shared by two modules appears once."""
+    def _named_members(self, registry, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
         for module_prefix, module in modules:
-            for name, param in module._parameters.items():
-                if param is None or id(param) in seen:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
-                seen.add(id(param))
-                yield (f"{module_prefix}.{name}" if module_prefix else name), param
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs; a parameter shared by two modules appears once
+        (under each name with ``remove_duplicate=False``)."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self):
-        for module_prefix, module in self.named_modules():
-            for name, buffer in module._buffers.items():
-                if buffer is not None:
-                    yield (f"{module_prefix}.{name}" if module_prefix else name), buffer
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, buffer Tensor) pairs, persistent or not."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self):
-        for _, buffer in self.named_buffers():
+    def buffers(self, recurse=True):
+        for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first, recursively) and then on this
+        module, as ``model.apply(init_weights)``; returns this module."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
 
     # ----------------------------------------------------------------- modes and grads
     def train(self, mode=True):
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Set training mode (``mode=True``) or evaluation mode on this module and every
+        submodule; returns this module."""
+        if not isinstance(mode, bool):
+            raise ArgumentError(f"training mode is expected to be boolean, got {mode!r}")
+        object.__setattr__(self, "training", mode)
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -217,9 +295,14 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Drop every parameter's ``.grad`` (``set_to_none=True``) or zero it in place."""
         for param in self.parameters():
             if param.grad is not None:
-                param.grad = None if set_to_none else Tensor(np.zeros_like(param._array))
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad.detach_()
+                    param.grad.zero_()
 
     def to(self, *args, **kwargs):
         """Convert every parameter and floating buffer, in place: ``to(dtype)``,
@@ -257,54 +340,30 @@ class Module:
         check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda()")
 
     # ----------------------------------------------------------------- state
-    def state_dict(self):
-        """Ordered ``name -> numpy array`` (copies) of every parameter and buffer."""
-        state = collections.OrderedDict()
-        # Like PyTorch, a shared submodule is saved under each of its names.
-        for module_prefix, module in self.named_modules(remove_duplicate=False):
-            entries = itertools.chain(module._parameters.items(), module._buffers.items())
-            for name, tensor in entries:
-                if tensor is not None:
-                    key = f"{module_prefix}.{name}" if module_prefix else name
-                    state[key] = tensor._array.copy()
-        return state
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """Ordered ``name -> numpy array`` (copies) of every parameter and persistent
+        buffer, named as in PyTorch; ``keep_vars=True`` gives the Tensors themselves.
 
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays (NumPy, Tensors, or anything with ``.numpy()``) into the parameters.
-
-        Raises :class:`StateDictError` listing every missing, unexpected or wrongly
-        shaped entry (missing/unexpected only when ``strict``). Returns
-        ``(missing_keys, unexpected_keys)``.
+        (PyTorch returns detached Tensors; the arrays keep this library's checkpoint
+        format and callers unchanged. ``sc.tensor(v)`` or ``torch.from_numpy(v)`` turn
+        one into a Tensor.) Positional ``destination, prefix, keep_vars`` are accepted,
+        as PyTorch still does.
         """
-        own = collections.OrderedDict()
-        for module_prefix, module in self.named_modules(remove_duplicate=False):
-            for registry in (module._parameters, module._buffers):
-                for name, tensor in registry.items():
-                    if tensor is not None:
-                        own[f"{module_prefix}.{name}" if module_prefix else name] = tensor
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        arrays, problems = {}, []
-        for key, tensor in own.items():
-            if key not in state_dict:
-                continue
-            array = _as_array(state_dict[key])
-            if array.shape != tensor.shape:
-                problems.append(f"size mismatch for {key}: copying a param with shape "
-                                f"{array.shape}, the shape in the current model is {tensor.shape}")
-            arrays[key] = array
-        if strict:
-            if missing:
-                problems.insert(0, "missing keys: " + ", ".join(missing))
-            if unexpected:
-                problems.insert(0 if not missing else 1, "unexpected keys: " + ", ".join(unexpected))
-        if problems:
-            raise StateDictError(f"error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                                 + "\n\t".join(problems))
-        for key, array in arrays.items():
-            tensor = own[key]
-            tensor._array = array.astype(tensor.dtype, copy=True)
-        return missing, unexpected
+        if len(args) > 3:
+            raise TypeError(f"state_dict() takes at most 3 positional arguments, got {len(args)}")
+        destination, prefix, keep_vars = (args + (destination, prefix, keep_vars)[len(args):])
+        return _state.state_dict(self, destination, prefix, keep_vars)
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy arrays (NumPy, Tensors, or torch Tensors) into the parameters and buffers.
+
+        Every entry is checked before anything is copied: one bad entry leaves the model
+        untouched. Raises :class:`~scratchcnn.errors.StateDictError` listing every
+        missing, unexpected (both only when ``strict``) or wrongly shaped entry, and
+        :class:`~scratchcnn.errors.DTypeError` for strings, complex or object arrays.
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``, a named tuple.
+        """
+        return _state.load_state_dict(self, state_dict, strict, assign)
 
     # ----------------------------------------------------------------- shapes
     def output_shape(self, input_shape):
@@ -329,103 +388,29 @@ class Module:
         return ""
 
     def __repr__(self):
-        children = [f"({name}): " + repr(module).replace("\n", "\n  ")
-                    for name, module in self._modules.items()]
+        """PyTorch's layout: ``Name(extra)`` for a leaf, else one ``(name): child`` line
+        per child (indented), after the lines of ``extra_repr``."""
         extra = self.extra_repr()
-        if not children:
-            return f"{type(self).__name__}({extra})"
-        lines = ([extra] if extra else []) + children
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + add_indent(repr(module), 2)
+                       for name, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        if not lines:
+            return f"{self._get_name()}()"
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{self._get_name()}({extra_lines[0]})"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules)
                       | set(self._buffers))
 
 
-def _as_array(value):
-    if isinstance(value, Tensor):
-        return value._array
-    # ok: duck-typed, so a torch.Tensor state dict loads without importing torch
-    if hasattr(value, "detach") and hasattr(value, "numpy"):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-class Sequential(Module):
-    """Modules applied in order; indexable (``model[0]``, ``model[1:]``) and iterable.
-
-    >>> from scratchcnn import nn
-    >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
-    >>> net[0]
-    Linear(in_features=4, out_features=3, bias=True)
-    """
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], collections.OrderedDict):
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            for index, module in enumerate(modules):
-                self.add_module(str(index), module)
-
-    def forward(self, x):
-        for module in self._modules.values():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(collections.OrderedDict(list(self._modules.items())[index]))
-        return modules[index]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def output_shape(self, input_shape):
-        return chain_output_shape(self, self._modules.values(), input_shape)
-
-
-class ModuleList(Module):
-    """A list of modules, registered so their parameters are found."""
-
-    def __init__(self, modules=None):
-        super().__init__()
-        for module in modules or ():
-            self.append(module)
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[index]
-
-    def __setitem__(self, index, module):
-        key = list(self._modules)[index]
-        self._modules[key] = module
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+def add_indent(text, spaces):
+    """Indent every line of ``text`` but the first by ``spaces`` (blank lines stay empty),
+    as PyTorch's ``_addindent``."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
 
 
 def chain_output_shape(owner, modules, input_shape):

@@ -1,29 +1,44 @@
-"""2-D convolution (cross-correlation, as in every deep learning library).
+"""2-D convolution (cross-correlation, as in every deep learning library), grouped or not.
 
-Shapes: input ``x`` (N, C, H, W), weight ``w`` (O, C, kh, kw), bias ``b`` (O,),
-output ``y`` (N, O, OH, OW) with, per spatial axis,
+Shapes: input ``x`` (N, C, H, W), weight ``w`` (O, C/G, kh, kw), bias ``b`` (O,),
+output ``y`` (N, O, OH, OW), ``G`` groups (G divides C and O), with, per spatial axis,
 
-    OH = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1
+    OH = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1      (scratchcnn.shapes)
 
-Equations (``xp`` is ``x`` zero-padded by (ph, pw))::
+Equations (``xp`` is ``x`` zero-padded by (ph, pw); output channel o belongs to group
+g = o // (O/G) and sees only that group's input channels c = g*C/G + c', c' < C/G)::
 
-    y[n, o, i, j] = b[o] + sum_{c, u, v} w[o, c, u, v] * xp[n, c, i*sh + u*dh, j*sw + v*dw]
+    y[n, o, i, j] = b[o] + sum_{c', u, v} w[o, c', u, v] * xp[n, c, i*sh + u*dh, j*sw + v*dw]
 
-    dL/dw[o, c, u, v] = sum_{n, i, j} g[n, o, i, j] * xp[n, c, i*sh + u*dh, j*sw + v*dw]
-    dL/db[o]          = sum_{n, i, j} g[n, o, i, j]
-    dL/dxp[n, c, i*sh + u*dh, j*sw + v*dw] += sum_o g[n, o, i, j] * w[o, c, u, v]
+    dL/dw[o, c', u, v] = sum_{n, i, j} g[n, o, i, j] * xp[n, c, i*sh + u*dh, j*sw + v*dw]
+    dL/db[o]           = sum_{n, i, j} g[n, o, i, j]
+    dL/dxp[n, c, i*sh + u*dh, j*sw + v*dw] += sum_{o in group of c} g[n, o, i, j] * w[o, c', u, v]
+
+G = 1 is the ordinary convolution; G = C ("depthwise") filters each channel on its own.
 
 How it is computed (im2col): a strided *view* of ``xp`` lists, for every output
 position, the C*kh*kw input values under the kernel; copying that view gives the
 matrix ``cols`` (C*kh*kw, N*OH*OW), one row per (channel, kernel offset) and one
 column per output position, and the whole convolution is one matrix product
-``w.reshape(O, -1) @ cols``. The weight gradient is the product of ``cols`` with the
-output gradient transposed. The input gradient is the product of ``w`` transposed with
-the output gradient (one block of gradients per kernel offset), added back into place
-once per kernel offset (kh*kw loop iterations, each a whole-array operation; no loop
-over pixels, batch or channels).
+``w.reshape(O, -1) @ cols``. With groups, each group's rows of ``cols`` are one
+contiguous block, so the product is a *batched* one over a group axis:
+``w.reshape(G, O/G, -1) @ cols.reshape(G, -1, N*OH*OW)`` (one GEMM per group inside
+NumPy's matmul; no Python loop over groups or channels). The weight gradient is the
+product of ``cols`` with the output gradient transposed. The input gradient is the
+product of ``w`` transposed with the output gradient (one block of gradients per
+kernel offset), added back into place once per kernel offset (kh*kw loop iterations,
+each a whole-array operation; no loop over pixels, batch or channels): "col2im".
+
+That last step, ``x -> w^T`` applied and scattered back, *is* a transposed convolution
+(:mod:`scratchcnn.ops.conv_transpose`): the backward pass of a convolution with respect
+to its input is the forward pass of the transposed convolution with the same weight.
+
+Padding is (ph, pw), the same on both sides, or ((top, bottom), (left, right)) where
+they differ (``padding='same'`` with an even kernel: PyTorch puts the extra row and
+column at the bottom and right).
 """
 
+from ..shapes import conv_output_length as output_size  # noqa: F401 (layers import it here)
 from . import parallel
 from .array_module import array_module
 
@@ -35,18 +50,19 @@ from .array_module import array_module
 KEEP_COLS_UP_TO_BYTES = 64 * 2**20
 
 
-def output_size(size, kernel, stride, padding, dilation):
-    """floor((size + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+def padding_sides(padding):
+    """(ph, pw) or ((top, bottom), (left, right)) -> ((top, bottom), (left, right))."""
+    return tuple((p, p) if not isinstance(p, (tuple, list)) else (p[0], p[1]) for p in padding)
 
 
 def pad_spatial(x, padding, value=0.0):
-    """Pad the last two axes of (N, C, H, W) by (ph, pw) on both sides."""
-    ph, pw = padding
-    if ph == 0 and pw == 0:
+    """Pad the last two axes of (N, C, H, W) by (ph, pw) on both sides, or by
+    ((top, bottom), (left, right))."""
+    (top, bottom), (left, right) = padding_sides(padding)
+    if top == bottom == left == right == 0:
         return x
     xp = array_module(x)
-    return xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    return xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
 
 
 def windows(xp_, kernel, stride, dilation):
@@ -74,7 +90,7 @@ def scatter_windows(grad_windows, padded_shape, stride, dilation, padding):
     (N, C, Hp, Wp) array, then strip the padding. One pass per kernel offset."""
     xp = array_module(grad_windows)
     n, c, oh, ow, kh, kw = grad_windows.shape
-    ph, pw = padding
+    (top, bottom), (left, right) = padding_sides(padding)
     out = xp.zeros(padded_shape, dtype=grad_windows.dtype)
 
     def scatter_channels(channels):           # disjoint channel blocks: one per thread
@@ -84,31 +100,48 @@ def scatter_windows(grad_windows, padded_shape, stride, dilation, padding):
                 out[:, channels, rows, cols] += grad_windows[:, channels, :, :, u, v]
 
     parallel.for_blocks(scatter_channels, c, grad_windows.size)
-    return out[:, :, ph:padded_shape[2] - ph, pw:padded_shape[3] - pw]
+    return out[:, :, top:padded_shape[2] - bottom, left:padded_shape[3] - right]
 
 
-def im2col(x, kernel, stride, padding, dilation):
+def im2col(x, kernel, stride, padding, dilation, out_size=None):
     """(N, C, H, W) -> cols (C*kh*kw, N*OH*OW), plus the output size (OH, OW).
 
     Row (c, u, v) of ``cols`` is input channel c seen through kernel offset (u, v), for
     every output position (n, i, j). Channel-major rows, not one row per output
     position: the copy then moves whole output rows (OW values, ``stride`` apart in the
     input) at a time instead of kw values, which is 2-4x faster on 3x3 and 5x5 kernels.
+    ``out_size`` keeps only the first (OH, OW) positions (a transposed convolution's
+    backward, whose output_padding rows no window of the forward pass started in).
     """
     view = windows(pad_spatial(x, padding), kernel, stride, dilation)
+    if out_size is not None:
+        view = view[:, :, :out_size[0], :out_size[1]]
     n, c, oh, ow, kh, kw = view.shape
     cols = array_module(x).empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
     parallel.copy(cols, view.transpose(1, 4, 5, 0, 2, 3))
     return cols.reshape(c * kh * kw, n * oh * ow), (oh, ow)
 
 
-def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    """y = conv2d(x, w) + b; see the module docstring for shapes and equations."""
-    xp = array_module(x)
-    n = x.shape[0]
-    o, c, kh, kw = weight.shape
-    cols, (oh, ow) = im2col(x, (kh, kw), stride, padding, dilation)
-    out = weight.reshape(o, c * kh * kw) @ cols            # (O, N*OH*OW)
+def channel_rows(grad):
+    """(N, O, OH, OW) -> a contiguous (O, N*OH*OW) copy: its columns follow the columns
+    (n, i, j) of ``cols``, so every product below reads it directly."""
+    n, o, oh, ow = grad.shape
+    rows = array_module(grad).empty((o, n, oh, ow), dtype=grad.dtype)
+    parallel.copy(rows, grad.transpose(1, 0, 2, 3))
+    return rows.reshape(o, n * oh * ow)
+
+
+def cols_product(weight, cols, n, out_size, bias, groups=1):
+    """y (N, O, OH, OW) = w @ cols (+ b): per group, (O/G, K) @ (K, N*OH*OW) with
+    K = C/G*kh*kw; one batched matmul over the group axis when G > 1."""
+    xp = array_module(cols)
+    o = weight.shape[0]
+    oh, ow = out_size
+    if groups == 1:
+        out = weight.reshape(o, -1) @ cols                 # (O, N*OH*OW)
+    else:
+        out = xp.matmul(weight.reshape(groups, o // groups, -1),
+                        cols.reshape(groups, -1, cols.shape[1]))   # (G, O/G, N*OH*OW)
     out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # an (N, O, OH, OW) view
     # The copy to contiguous NCHW and the bias add in one pass: each (n, o) image is one
     # contiguous block on both sides, so this copy is cheap (unlike a position-major GEMM
@@ -118,43 +151,73 @@ def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 
         parallel.ufunc(xp.add, y, out, bias.reshape(o, 1, 1))
     else:
         parallel.copy(y, out)
+    return y
+
+
+def weight_gradient(cols, grad_rows, weight_shape, groups=1):
+    """dL/dw (O, C/G, kh, kw) from cols (C*kh*kw, P) and G rows (O, P): cols @ G^T per
+    group, transposed."""
+    if groups == 1:
+        # cols @ G^T, transposed, rather than G @ cols^T: the same sums, but OpenBLAS's
+        # AVX-512 kernels run this orientation 5-20% faster on these shapes (alone; its
+        # AVX2 kernels run both alike; BENCHMARKS.md), and the (K, O) result is small
+        # enough that the transposing copy costs nothing.
+        return (cols @ grad_rows.T).T.reshape(weight_shape)
+    o, p = grad_rows.shape
+    per_group = array_module(cols).matmul(
+        cols.reshape(groups, -1, p), grad_rows.reshape(groups, o // groups, p).transpose(0, 2, 1))
+    return per_group.transpose(0, 2, 1).reshape(weight_shape)     # (G, O/G, K) -> weight
+
+
+def input_gradient(grad_rows, weight, x_shape, out_size, stride, padding, dilation, groups=1):
+    """dL/dx (N, C, H, W) from G rows (O, N*OH*OW): w^T @ G, then col2im (this is the
+    transposed convolution of the output gradient)."""
+    xp = array_module(grad_rows)
+    n, c, h, w = x_shape
+    o, cg, kh, kw = weight.shape
+    oh, ow = out_size
+    # Offset-major product: rows ordered (u, v, c), so each kernel offset's gradients
+    # form one contiguous (C, N, OH, OW) block, which scatter_windows then reads in
+    # order (position-major rows would make every pass stride across the whole matrix).
+    if groups == 1:
+        w_offsets = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
+        dcols = w_offsets @ grad_rows
+    else:
+        # (kh, kw, G, C/G, O/G) @ (G, O/G, P) -> (kh, kw, G, C/G, P): batched over offsets
+        # and groups, already in the (u, v, c) row order that scatter_windows reads.
+        w_offsets = weight.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 2, 1)
+        dcols = xp.matmul(w_offsets, grad_rows.reshape(groups, o // groups, -1))
+    grad_windows = dcols.reshape(kh, kw, c, n, oh, ow).transpose(3, 2, 4, 5, 0, 1)
+    (top, bottom), (left, right) = padding_sides(padding)
+    padded_shape = (n, c, h + top + bottom, w + left + right)
+    return scatter_windows(grad_windows, padded_shape, stride, dilation, padding)
+
+
+def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """y = conv2d(x, w) + b; see the module docstring for shapes and equations."""
+    kernel = weight.shape[2:]
+    cols, out_size = im2col(x, kernel, stride, padding, dilation)
+    y = cols_product(weight, cols, x.shape[0], out_size, bias, groups)
     # Either cols, or the input to rebuild it from (see KEEP_COLS_UP_TO_BYTES).
     saved = cols if cols.nbytes <= KEEP_COLS_UP_TO_BYTES else x
-    cache = (x.shape, saved, weight, bias is not None, stride, padding, dilation)
+    cache = (x.shape, saved, weight, bias is not None, stride, padding, dilation, groups)
     return y, cache
 
 
 def conv2d_backward(grad, cache, needs_grad):
     """Gradients (dL/dx, dL/dw, dL/db) from dL/dy of shape (N, O, OH, OW)."""
-    x_shape, saved, weight, has_bias, stride, padding, dilation = cache
-    n, c, h, w = x_shape
-    o, _, kh, kw = weight.shape
+    x_shape, saved, weight, has_bias, stride, padding, dilation, groups = cache
     cols = saved if saved.ndim == 2 else None      # else saved is the input x
-    _, _, oh, ow = grad.shape
-    # G as (O, N*OH*OW): its columns follow cols' columns (n, i, j), so both products
-    # below read it directly.
-    grad_channels = array_module(grad).empty((o, n, oh, ow), dtype=grad.dtype)
-    parallel.copy(grad_channels, grad.transpose(1, 0, 2, 3))
-    grad_channels = grad_channels.reshape(o, n * oh * ow)
+    grad_rows = channel_rows(grad)
     dx = dw = db = None
     if needs_grad[1]:
         if cols is None:
-            cols, _ = im2col(saved, (kh, kw), stride, padding, dilation)
-        # cols @ G^T, transposed, rather than G @ cols^T: the same sums, but OpenBLAS's
-        # AVX-512 kernels run this orientation 5-20% faster on these shapes (alone; its
-        # AVX2 kernels run both alike; BENCHMARKS.md), and the (K, O) result is small
-        # enough that the transposing copy costs nothing.
-        dw = (cols @ grad_channels.T).T.reshape(weight.shape)
+            cols, _ = im2col(saved, weight.shape[2:], stride, padding, dilation)
+        dw = weight_gradient(cols, grad_rows, weight.shape, groups)
         del cols                # a rebuilt cols is freed here, before dcols is allocated
     if has_bias and needs_grad[2]:
         db = grad.sum(axis=(0, 2, 3))
     if needs_grad[0]:
-        # Offset-major product: rows ordered (u, v, c), so each kernel offset's gradients
-        # form one contiguous (C, N, OH, OW) block, which scatter_windows then reads in
-        # order (position-major rows would make every pass stride across the whole matrix).
-        w_offsets = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-        dcols = (w_offsets @ grad_channels).reshape(kh, kw, c, n, oh, ow)
-        grad_windows = dcols.transpose(3, 2, 4, 5, 0, 1)   # (N, C, OH, OW, kh, kw) view
-        padded_shape = (n, c, h + 2 * padding[0], w + 2 * padding[1])
-        dx = scatter_windows(grad_windows, padded_shape, stride, dilation, padding)
+        dx = input_gradient(grad_rows, weight, x_shape, grad.shape[2:], stride, padding,
+                            dilation, groups)
     return dx, dw, db

@@ -6,6 +6,7 @@ is summed back over the broadcast axes (:func:`unbroadcast`): an input that was 
 many times receives the sum of the gradients of every use.
 """
 
+from ..errors import GraphError
 from .array_module import array_module
 
 
@@ -128,3 +129,61 @@ def abs_forward(a):
 def abs_backward(grad, sign, needs_grad):
     return (grad * sign,)
 
+
+
+def remainder_forward(a, b):
+    """y = a - floor(a / b) * b (the sign of b, Python's ``%``);
+    dL/da = g,  dL/db = -g * floor(a / b). Shapes: a, b broadcast to y."""
+    xp = array_module(a)
+    return xp.remainder(a, b), (a, b)
+
+
+def remainder_backward(grad, cache, needs_grad):
+    a, b = cache
+    xp = array_module(grad)
+    da = unbroadcast(grad, a.shape) if needs_grad[0] else None
+    db = unbroadcast(-grad * xp.floor_divide(a, b), b.shape) if needs_grad[1] else None
+    return da, db
+
+
+def fmod_forward(a, b):
+    """y = a - trunc(a / b) * b (the sign of a, C's ``fmod``);
+    dL/da = g,  dL/db = -g * trunc(a / b). Shapes: a, b broadcast to y."""
+    return array_module(a).fmod(a, b), (a, b)
+
+
+def fmod_backward(grad, cache, needs_grad):
+    a, b = cache
+    xp = array_module(grad)
+    da = unbroadcast(grad, a.shape) if needs_grad[0] else None
+    db = unbroadcast(-grad * xp.trunc(a / b), b.shape) if needs_grad[1] else None
+    return da, db
+
+
+def rounded_div_forward(a, b, rounding_mode):
+    """y = floor(a / b) (``"floor"``) or trunc(a / b) (``"trunc"``), exact for integers;
+    dL/da = dL/db = 0 (piecewise constant, PyTorch's convention). Shapes: broadcast."""
+    xp = array_module(a)
+    if rounding_mode == "floor":
+        out = xp.floor_divide(a, b)
+    elif a.dtype.kind == "f" or b.dtype.kind == "f":
+        out = xp.trunc(a / b)
+    else:   # integer truncation without a trip through float (exact for big values)
+        out = xp.sign(a) * xp.sign(b) * (xp.abs(a) // xp.abs(b))
+    return out, (a.shape, b.shape, out.dtype)
+
+
+def rounded_div_backward(grad, cache, needs_grad):
+    a_shape, b_shape, dtype = cache
+    xp = array_module(grad)
+    return xp.zeros(a_shape, dtype=dtype), xp.zeros(b_shape, dtype=dtype)
+
+
+def floor_divide_forward(a, b):
+    """y = floor(a / b) (``a // b``); PyTorch defines no derivative: backward raises."""
+    return array_module(a).floor_divide(a, b), None
+
+
+def floor_divide_backward(grad, cache, needs_grad):
+    raise GraphError("the derivative for floor_divide (a // b) is not implemented, as in "
+                     "PyTorch; use torch.div(a, b, rounding_mode='floor') (gradient 0)")

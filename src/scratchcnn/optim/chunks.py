@@ -33,3 +33,13 @@ def for_chunks(update, param, *arrays):
             update(flat_param[chunk], *(a[chunk] for a in flat))
 
     parallel.for_blocks(run_part, param.size, param.size)
+
+
+def lerp_(start, end, weight):
+    """``start += weight * (end - start)`` in place, computed as ``torch.lerp`` does: from
+    the nearer end, so that ``weight`` near 1 loses no precision. Shapes: equal (or ``end``
+    broadcast to ``start``'s)."""
+    if weight < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..errors import ArgumentError
+from .checks import check_implementation_flags, check_number
 from .chunks import for_chunks
 from .optimizer import Optimizer
 
@@ -26,10 +27,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, maximize=False):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ArgumentError("Nesterov momentum requires a momentum and zero dampening",
-                                "SGD()")
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        check_implementation_flags("SGD", foreach, fused, False, differentiable)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
@@ -37,8 +37,12 @@ class SGD(Optimizer):
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
         for name in ("momentum", "weight_decay"):
-            if group[name] < 0:
-                raise ArgumentError(f"invalid {name}: {group[name]} (must be >= 0)", "SGD()")
+            check_number(group[name], name, "SGD")
+        check_number(group["dampening"], "dampening", "SGD", low=None)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ArgumentError("Nesterov momentum requires a momentum and zero dampening "
+                                f"(got momentum={group['momentum']}, "
+                                f"dampening={group['dampening']})")
 
     def _update(self, param, grad, group, state):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

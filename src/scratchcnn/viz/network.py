@@ -117,7 +117,7 @@ class NetworkService:
             try:
                 self._use(self.cached_path,
                           f"loaded the model trained earlier ({self.cached_path})")
-            except (ScratchCNNError, OSError) as error:
+            except Exception as error:   # damaged in any way: our own cache, retrained
                 self._message = f"the cached model could not be read ({error}); it will be "\
                                 "trained again"
 

@@ -10,7 +10,15 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
+from ..safe_write import atomic_write
 from ..tensor import Tensor
+
+
+def _save(figure, path):
+    """The figure as a PNG at ``path``, through :mod:`scratchcnn.safe_write` (a unique
+    temporary file, never through a planted link, renamed when complete)."""
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=100)
 
 
 def _figure(**kwargs):
@@ -39,7 +47,7 @@ def plot_history(history, path):
         axis.grid(alpha=0.3)
         axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    _save(figure, path)
 
 
 def plot_confusion(confusion, classes, path):
@@ -58,7 +66,7 @@ def plot_confusion(confusion, classes, path):
     axis.set_yticks(range(k), classes)
     axis.set(xlabel="predicted", ylabel="true", title="Confusion matrix")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    _save(figure, path)
 
 
 def first_conv(model):
@@ -91,7 +99,7 @@ def plot_filters(model, path):
         else:
             axis.imshow(scaled.mean(axis=0), cmap="gray")
     figure.suptitle(f"First convolution's {len(weights)} filters")
-    figure.savefig(path, dpi=100)
+    _save(figure, path)
     return True
 
 
@@ -130,5 +138,5 @@ def plot_feature_maps(model, image, path, max_maps=16):
         for column, channel in enumerate(maps[:max_maps], 1):
             axes[row, column].imshow(channel, cmap="viridis")
     figure.suptitle("Feature maps of one example, layer by layer")
-    figure.savefig(path, dpi=100)
+    _save(figure, path)
     return True

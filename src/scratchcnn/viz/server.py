@@ -9,7 +9,11 @@
   with 400 (bad input), 404, 405, 408, 411, 413, 415 or 503 (model not ready, or the
   server busy).
 - A client has :data:`REQUEST_DEADLINE` seconds in all to send its request line, headers
-  and body; at most :data:`MAX_HANDLERS` requests are served at once, more answer 503.
+  and body; at most :data:`MAX_HANDLERS` requests are served at once, more answer 503
+  with ``Retry-After`` at once (one background thread delivers those answers, so a burst
+  never stalls the accept loop); the listen backlog is :data:`LISTEN_BACKLOG`.
+- A request with more than one ``Content-Length`` or ``Host`` header is refused (400);
+  ``Host`` must be a plain host name or address with an optional port.
 - Bound to a loopback address (the default), requests must name a loopback host in their
   ``Host`` header, which defeats DNS rebinding from web pages.
 """
@@ -18,6 +22,7 @@ import io
 import ipaddress
 import json
 import os
+import re
 import signal
 import socket
 import socketserver
@@ -33,6 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..errors import ScratchCNNError
 from .api import Api, MethodNotAllowed
+from .refuser import Refuser
 from .network import NetworkService
 from .validation import ValidationError, nesting_depth
 
@@ -40,8 +46,9 @@ STATIC_DIR = Path(__file__).resolve().with_name("static")
 MAX_BODY = 1_000_000
 MAX_DEPTH = 32            # lists and objects in a JSON body (the API needs 4)
 MAX_QUERY_FIELDS = 20
-REQUEST_DEADLINE = 30     # seconds to send the request line, the headers and the body
-MAX_HANDLERS = 32         # requests served at once (one thread each); more answer 503
+REQUEST_DEADLINE = 20     # seconds to send the request line, the headers and the body
+MAX_HANDLERS = 64         # requests served at once (one thread each); more answer 503
+LISTEN_BACKLOG = 512      # connections the system queues before the server accepts them
 DRAIN_SECONDS = 2         # how long an unread body is read away after an error answer
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
@@ -175,6 +182,10 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, method):
         self._body_left = _announced_length(self.headers.get("Content-Length"))
         try:
+            for name in ("Content-Length", "Host"):
+                if len(self.headers.get_all(name) or ()) > 1:
+                    self._body_left, self.close_connection = 0, True
+                    raise ValidationError(f"more than one {name} header", status=400)
             # Split by hand: urlsplit would read "//name/..." as a host name.
             path, _, query = self.path.partition("#")[0].partition("?")
             if not self._host_allowed():
@@ -204,6 +215,8 @@ class Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host")
         if not self.server.loopback_only or host is None:   # browsers always send one
             return True
+        if not _HOST_PATTERN.fullmatch(host):   # no "evil.com@127.0.0.1", no paths
+            return False
         try:
             return is_loopback(urlsplit("//" + host).hostname)
         except ValueError:
@@ -339,6 +352,10 @@ def _announced_length(value):
     return int(digits) if len(digits) <= len(str(MAX_BODY)) else MAX_BODY + 1
 
 
+# A Host header: a name or IPv4 address, or an [IPv6] address, and an optional port.
+_HOST_PATTERN = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
 def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -362,6 +379,7 @@ class VisualizerServer(ThreadingHTTPServer):
     has ``request_deadline`` seconds to send its request."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, host, port, api, static_dir=STATIC_DIR, verbose=False,
                  max_handlers=MAX_HANDLERS, request_deadline=REQUEST_DEADLINE):
@@ -373,6 +391,7 @@ class VisualizerServer(ThreadingHTTPServer):
         self.max_handlers = max_handlers
         self.request_deadline = request_deadline
         self._slots = threading.BoundedSemaphore(max_handlers)
+        self._refuser = Refuser(self.shutdown_request)
         super().__init__((host.strip("[]"), port), Handler)
 
     def process_request(self, request, client_address):
@@ -392,20 +411,19 @@ class VisualizerServer(ThreadingHTTPServer):
             self._slots.release()
 
     def _refuse(self, request):
-        """503 without a thread (the accept loop waits at most a fraction of a second)."""
+        """503 with Retry-After, delivered by the refuser thread: the accept loop never
+        waits for a refused client."""
         body = json.dumps({"error": f"the server is busy ({self.max_handlers} requests at "
                                     "once); try again"}).encode("utf-8")
         head = ("HTTP/1.0 503 Service Unavailable\r\n"
                 "Content-Type: application/json; charset=utf-8\r\n"
                 f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nCache-Control: no-store\r\n"
                 "Connection: close\r\n\r\n").encode("ascii")
-        try:
-            request.settimeout(0.2)
-            request.sendall(head + body)
-            request.recv(65536)   # the request, read so that closing does not reset
-        except OSError:
-            pass
-        self.shutdown_request(request)
+        self._refuser.refuse(request, head + body)
+
+    def server_close(self):
+        super().server_close()
+        self._refuser.stop()
 
     def server_bind(self):
         # HTTPServer.server_bind would look the host's name up (socket.getfqdn), which
