@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_info
 
 import scratchcnn as sc
 from scratchcnn import models
+from scratchcnn.ops import naive as naive_ops
 from scratchcnn.benchmark import BenchmarkError, Settings, flops, reference, render, run, runner
 from scratchcnn.benchmark.cases import Case, cases, select, unknown_patterns
 from scratchcnn.benchmark.inputs import conv_inputs
@@ -63,7 +64,8 @@ def test_naive_einsum_and_scratchcnn_agree(spec):
     x, w, b, g = (a.astype(np.float64) for a in conv_inputs(spec, seed=1))
     s, p = spec[6], spec[7]
     expected = scratchcnn_result(x, w, b, g, s, p)
-    naive = (reference.naive_conv2d(x, w, b, s, p), *reference.naive_conv2d_backward(g, x, w, s, p))
+    naive = (naive_ops.conv2d_forward(x, w, b, s, p),
+             *naive_ops.conv2d_backward(g, x, w, True, s, p))
     for optimize in (False, True):
         einsum = (reference.einsum_conv2d(x, w, b, s, p, optimize),
                   *reference.einsum_conv2d_backward(g, x, w, s, p, optimize))
@@ -337,7 +339,7 @@ def run_cli(*argv):
     env = dict(os.environ, PYTHONUTF8="1")
     for name in ("SCRATCHCNN_KEEP_FREED_MEMORY", "OPENBLAS_THREAD_TIMEOUT"):
         env.pop(name, None)                          # the defaults, whatever the developer set
-    return subprocess.run([sys.executable, "-m", "scratchcnn", "benchmark", "--size", "tiny",
+    return subprocess.run([sys.executable, "-m", "scratchcnn_launcher", "benchmark", "--size", "tiny",
                            "--threads", "1", *argv], capture_output=True, text=True, env=env,
                           timeout=300)
 
@@ -367,7 +369,7 @@ def test_cli_benchmark_with_torch(tmp_path):
     assert env["torch"]["SCRATCHCNN_KEEP_FREED_MEMORY"] == "0"      # PyTorch as users run it
     assert "SCRATCHCNN_KEEP_FREED_MEMORY" not in env["scratchcnn"]
     assert env["torch"]["OMP_NUM_THREADS"] == env["scratchcnn"]["OPENBLAS_NUM_THREADS"] == "1"
-    # as the children saw it: set by importing scratchcnn (in the CLI process, inherited)
+    # as the children saw it: set by the scratchcnn command (scratchcnn_launcher), inherited
     assert env["torch"]["OPENBLAS_THREAD_TIMEOUT"] == env["scratchcnn"]["OPENBLAS_THREAD_TIMEOUT"] \
         == "22"
 

@@ -12,7 +12,7 @@ import scratchcnn as sc
 import scratchcnn.nn.functional as F
 from scratchcnn import nn
 
-import reference
+from scratchcnn.ops import naive as reference
 from conftest import assert_close, to_torch
 
 

@@ -306,10 +306,10 @@ def test_non_number_hyperparameter_raises(name):
         getattr(sc.optim, name)(ours, lr="0.1")
 
 
-def test_params_as_a_set_or_a_tensor_raise_type_error():
+def test_params_as_a_tensor_or_a_group_as_a_set_raise_type_error():
     ours, theirs = make_params(np.float32)
-    for params, lib in ((set(ours), sc), (ours[0], sc), (set(theirs), torch),
-                        (theirs[0], torch)):
+    for params, lib in ((ours[0], sc), ([{"params": set(ours)}], sc), (theirs[0], torch),
+                        ([{"params": set(theirs)}], torch)):
         with pytest.raises(TypeError):
             lib.optim.SGD(params, lr=0.1)
 

@@ -14,7 +14,7 @@ import scratchcnn as sc
 from scratchcnn.ops import activation, conv, parallel, pool
 from scratchcnn.optim import chunks
 
-import reference
+from scratchcnn.ops import naive as reference
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from .dtypes import (  # noqa: E402
 )
 from .gradcheck import gradcheck  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from .shapes import conv_output_size, pool_output_size  # noqa: E402
+from .shapes import conv_output_size, conv_transpose_output_size, pool_output_size  # noqa: E402
 from .summary import Summary, summary  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .random import (  # noqa: E402
@@ -44,6 +44,7 @@ globals().update(_dtypes.ALIASES)   # sc.float, sc.int, sc.bool, as torch.float 
 
 __all__ = [
     "__version__", "nn", "optim", "models", "data", "train", "summary", "Summary", "conv_output_size",
+    "conv_transpose_output_size",
     "pool_output_size", "save", "load", "Tensor", "tensor", "from_numpy", "zeros", "ones", "full",
     "zeros_like", "ones_like", "rand", "randn", "randint", "arange", "cat", "stack",
     "float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "manual_seed",

@@ -28,7 +28,7 @@ def _bounded_int(low, high):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be an integer in {low}..{high}, got {text}")
         return value

@@ -478,41 +478,8 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
         return Tensor(np.asarray(self._array.any()))
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, dim=None, keepdim=False):
-        return autograd.apply(red.sum_forward, red.sum_backward, self, dim=dim, keepdim=keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        if not _is_float(self._array):
-            raise DTypeError(f"mean() needs a floating point tensor, got {self.dtype}; "
-                             "convert with .float()")
-        return autograd.apply(red.mean_forward, red.mean_backward, self, dim=dim,
-                              keepdim=keepdim)
-
-    def max(self, dim=None, keepdim=False):
-        """Largest element; with ``dim``, a ``(values, indices)`` pair along that axis."""
-        if dim is None:
-            return autograd.apply(red.max_all_forward, red.max_all_backward, self)
-        values = autograd.apply(red.max_dim_forward, red.max_dim_backward, self, dim=dim,
-                                keepdim=keepdim)
-        return MaxResult(values, self.argmax(dim, keepdim=keepdim))
-
-    def min(self, dim=None, keepdim=False):
-        if dim is None:
-            return -((-self).max())
-        values = -((-self).max(dim, keepdim=keepdim).values)
-        return MaxResult(values, self.argmin(dim, keepdim=keepdim))
-
-    def argmax(self, dim=None, keepdim=False):
-        if dim is None:
-            return Tensor(np.asarray(self._array.argmax(), dtype=int64))
-        axis = red.normalize_axes(dim, self.ndim)[0]
-        return Tensor(self._array.argmax(axis=axis, keepdims=keepdim).astype(int64))
-
-    def argmin(self, dim=None, keepdim=False):
-        if dim is None:
-            return Tensor(np.asarray(self._array.argmin(), dtype=int64))
-        axis = red.normalize_axes(dim, self.ndim)[0]
-        return Tensor(self._array.argmin(axis=axis, keepdims=keepdim).astype(int64))
+    # sum, mean, max, min, argmax, argmin, var, std, sort, topk ... live in
+    # tensor_reduce.py (ReduceMethods).
 
     # ----------------------------------------------------------------- shape
     # reshape, view, permute, squeeze, clone ... live in tensor_shape.py (ShapeMethods).

@@ -1,4 +1,5 @@
-"""Two convolutions "from scratch" as tutorials write them, to compare scratchcnn with.
+"""The np.einsum convolution, one rung of the benchmark's ladder (the naive loops are
+:mod:`scratchcnn.ops.naive`).
 
 These are the baselines of ``scratchcnn benchmark``: what you would write first, not
 what scratchcnn does (that is im2col + one matrix product per pass, see
@@ -20,10 +21,11 @@ kernel, the same stride and padding on both axes; y and g = dL/dy (N, O, OH, OW)
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> x, w, b = rng.random((2, 3, 6, 6)), rng.random((4, 3, 3, 3)), rng.random(4)
->>> np.allclose(naive_conv2d(x, w, b, 2, 1), einsum_conv2d(x, w, b, 2, 1))
+>>> from scratchcnn.ops import naive
+>>> np.allclose(naive.conv2d_forward(x, w, b, 2, 1), einsum_conv2d(x, w, b, 2, 1))
 True
 >>> g = rng.random((2, 4, 3, 3))
->>> all(np.allclose(p, q) for p, q in zip(naive_conv2d_backward(g, x, w, 2, 1),
+>>> all(np.allclose(p, q) for p, q in zip(naive.conv2d_backward(g, x, w, True, 2, 1),
 ...                                       einsum_conv2d_backward(g, x, w, 2, 1)))
 True
 """
@@ -33,46 +35,6 @@ import numpy as np
 
 def _pad(x, p):
     return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
-
-
-def _out(size, k, s, p):
-    return (size + 2 * p - k) // s + 1
-
-
-# --------------------------------------------------------------------- naive loops
-def naive_conv2d(x, w, b, stride=1, padding=0):
-    """Forward pass, one loop iteration per output value."""
-    n_batch, _, h, wd = x.shape
-    n_out, _, k, _ = w.shape
-    oh, ow = _out(h, k, stride, padding), _out(wd, k, stride, padding)
-    xp = _pad(x, padding)
-    y = np.zeros((n_batch, n_out, oh, ow), dtype=x.dtype)
-    for n in range(n_batch):
-        for o in range(n_out):
-            for i in range(oh):
-                for j in range(ow):
-                    window = xp[n, :, i * stride:i * stride + k, j * stride:j * stride + k]
-                    y[n, o, i, j] = np.sum(window * w[o]) + b[o]
-    return y
-
-
-def naive_conv2d_backward(g, x, w, stride=1, padding=0):
-    """(dL/dx, dL/dw, dL/db) for g = dL/dy, with the same loops as the forward."""
-    n_batch, n_out, oh, ow = g.shape
-    k = w.shape[2]
-    xp = _pad(x, padding)
-    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
-    for n in range(n_batch):
-        for o in range(n_out):
-            for i in range(oh):
-                for j in range(ow):
-                    rows = slice(i * stride, i * stride + k)
-                    cols = slice(j * stride, j * stride + k)
-                    dw[o] += g[n, o, i, j] * xp[n, :, rows, cols]
-                    dxp[n, :, rows, cols] += g[n, o, i, j] * w[o]
-    db = g.sum(axis=(0, 2, 3))
-    h, wd = x.shape[2:]
-    return dxp[:, :, padding:padding + h, padding:padding + wd], dw, db
 
 
 # --------------------------------------------------------------------- np.einsum

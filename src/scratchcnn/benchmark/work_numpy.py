@@ -8,13 +8,18 @@
   the transposed, i.e. Fortran-ordered, ``cols``), each into a preallocated output:
   the rate those shapes can reach at best.
 * ``naive`` / ``einsum`` / ``einsum_opt``: forward + backward of the baseline layer by
-  :mod:`.reference`; ``check`` reports the largest difference from scratchcnn's
+    :mod:`scratchcnn.ops.naive` and :mod:`.reference` (einsum); ``check`` reports the largest difference from scratchcnn's
   result on the same inputs (max |a - b| / max |b| over y, dL/dx, dL/dw, dL/db).
 """
 
 import numpy as np
 
 from . import reference
+
+try:   # absolute: with --src the children load this folder as another package (child.py)
+    from scratchcnn.ops import naive
+except ImportError:   # an old --src tree without scratchcnn.ops.naive
+    naive = None
 from .flops import conv_flops, conv_gemm_shapes, gemm_flops
 from .inputs import conv_inputs
 from .work import Work
@@ -67,9 +72,13 @@ def baseline(library, spec, seed):
     s, p = spec[6], spec[7]
     expected = [np.asarray(a, np.float64) for a in scratchcnn_result(x, w, b, g, s, p)]
     if library == "naive":
+        if naive is None:
+            raise ValueError("the scratchcnn under test has no scratchcnn.ops.naive (an old "
+                             "--src tree): run the baselines without --src")
+
         def fn():
-            return (reference.naive_conv2d(x, w, b, s, p),
-                    *reference.naive_conv2d_backward(g, x, w, s, p))
+            return (naive.conv2d_forward(x, w, b, s, p),
+                    *naive.conv2d_backward(g, x, w, True, s, p))
     else:
         optimize = library == "einsum_opt"
 

@@ -370,6 +370,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
                         ((start, "start"), (end, "end"), (step, "step")))
     integral = all(isinstance(v, int) for v in (start, end, step))
     dtype = _dtype(dtype, "arange()", default=np.int64 if integral else None)
+    if dtype.kind in "iub" and not integral:   # PyTorch truncates the arguments first
+        start, end, step = (int(v) for v in (start, end, step))
+        integral = True
     if step == 0:
         raise ArgumentError("arange(): step must be nonzero")
     if not all(math.isfinite(v) for v in (start, end)):

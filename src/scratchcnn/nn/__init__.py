@@ -16,10 +16,11 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .batchnorm import BatchNorm2d
 from .conv import Conv2d, ConvTranspose2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .lazy import LazyConv2d, LazyLinear, UninitializedParameter
 from .linear import Flatten, Identity, Linear
-from .loss import CrossEntropyLoss, NLLLoss
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MSELoss, NLLLoss, SmoothL1Loss)
 from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
                         Sequential)
 from .module import Module, Parameter
@@ -41,4 +42,6 @@ __all__ = [
     "CircularPad2d", "CircularPad3d",
     # containers (docs/engine.md)
     "ModuleDict", "ParameterList", "ParameterDict",
+    "Dropout1d", "Dropout2d", "Dropout3d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+    "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
 ]

@@ -83,6 +83,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if channels % num_groups:
         raise ShapeError(f"expected the number of channels ({channels}) to be divisible by "
                          f"num_groups={num_groups}, input of shape {input.shape}", subject)
+    if input.shape[0] * (channels // num_groups) * int(np.prod(input.shape[2:])) == 1:
+        raise ShapeError(f"expected more than 1 value per group when training, got input of "
+                         f"shape {input.shape} with num_groups={num_groups}", subject)
     weight = _affine_param(weight, "weight", (channels,), input, subject)
     bias = _affine_param(bias, "bias", (channels,), input, subject)
     return apply(layernorm.group_norm_forward, layernorm.group_norm_backward, input, weight,

@@ -52,7 +52,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = ParamState()
         self.param_groups = []
-        if isinstance(params, (Tensor, set)) or not hasattr(params, "__iter__"):
+        if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
         params = list(params)

@@ -44,7 +44,8 @@ class RMSprop(Optimizer):
 
     def _update(self, param, grad, group, state):
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-        weight_decay, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
+        weight_decay, centered = group["weight_decay"], group["centered"]
+        maximize = group["maximize"]
         # Options switched on mid-run (a scheduler raising momentum) start from zeros.
         if momentum > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(param._array, order="C")
