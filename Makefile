@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 FASHION_MNIST = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test test-data test-browser bench clean
+.PHONY: setup demo test test-data test-browser bench docs clean
 
 # pip, not uv/poetry: torch==2.13.0 then resolves to the CPU build (see README).
 $(BIN)/.installed: pyproject.toml
@@ -47,6 +47,10 @@ test: setup test-data test-browser
 # The suite of issue #5 (benchmarks/README.md); results go in BENCHMARKS.md.
 bench: setup
 	$(BIN)/python benchmarks/suite.py
+
+# The documentation site (mkdocs.yml), served at http://127.0.0.1:8000/ and rebuilt on edits.
+docs: setup
+	$(BIN)/mkdocs serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis src/*.egg-info

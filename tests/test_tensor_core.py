@@ -340,3 +340,10 @@ class TestSaveLoad:
         loaded = sc.load(buffer)
         assert isinstance(loaded["x"], sc.Tensor) and isinstance(loaded["a"], np.ndarray)
         np.testing.assert_array_equal(loaded["x"].numpy(), [1.0, 2.0])
+
+
+def test_loading_a_torch_pickle_is_refused_with_a_way_out(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save(torch.nn.Linear(2, 2).state_dict(), path)
+    with pytest.raises(sc.serialization.CheckpointError, match="torch.save.*from_torch"):
+        sc.load(path)

@@ -98,8 +98,8 @@ def test_number_operand_on_either_side_matches_torch(name, scalar):
     compare(lambda a: getattr(sc, name)(a, scalar), lambda a: getattr(torch, name)(a, scalar),
             [array])
     if name in ("add", "sub", "mul", "div", "remainder", "pow", "true_divide"):
-        compare(lambda a: getattr(sc, name)(scalar * 1.0 if name == "pow" else scalar, a),
-                lambda a: getattr(torch, name)(scalar * 1.0 if name == "pow" else scalar, a),
+        compare(lambda a: getattr(sc, name)(abs(scalar) * 1.0 if name == "pow" else scalar, a),
+                lambda a: getattr(torch, name)(abs(scalar) * 1.0 if name == "pow" else scalar, a),
                 [array], grad=name != "remainder")   # torch has no derivative there
 
 

@@ -122,10 +122,12 @@ def test_flip_roll_repeat_copy():
 def test_squeeze_unsqueeze_drawn(shape, data_, dtype):
     shape = tuple(1 if data_.draw(st.booleans()) else s for s in shape)
     n = len(shape)
-    dims = data_.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=n, unique_by=lambda d: d % n))
+    dims = data_.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=n,
+                               unique_by=lambda d: d % n))
     compare(lambda t: t.squeeze(), lambda t: t.squeeze(), [data(shape)], dtype)
     compare(lambda t: t.squeeze(dims[0]), lambda t: t.squeeze(dims[0]), [data(shape)], dtype)
-    compare(lambda t: t.squeeze(tuple(dims)), lambda t: t.squeeze(tuple(dims)), [data(shape)], dtype)
+    compare(lambda t: t.squeeze(tuple(dims)), lambda t: t.squeeze(tuple(dims)),
+            [data(shape)], dtype)
     where = data_.draw(st.integers(-n - 1, n))
     compare(lambda t: t.unsqueeze(where), lambda t: t.unsqueeze(where), [data(shape)], dtype)
 
@@ -340,7 +342,8 @@ def test_meshgrid_and_broadcast_tensors(indexing):
             [data((2,)), data((3,), 1), data((4,), 2)])
     compare(lambda a, b: sc.broadcast_tensors(a, b), lambda a, b: torch.broadcast_tensors(a, b),
             [data((2, 1, 4)), data((3, 1), 1)])
-    assert sc.broadcast_shapes((2, 1), (3, 1, 5)) == tuple(torch.broadcast_shapes((2, 1), (3, 1, 5)))
+    assert sc.broadcast_shapes((2, 1), (3, 1, 5)) == \
+        tuple(torch.broadcast_shapes((2, 1), (3, 1, 5)))
 
 
 def test_nonzero_and_argwhere_match_torch():

@@ -238,10 +238,12 @@ def test_convolution_explorer(driver, url):
     wait(driver, lambda d: settled(d) and "extent 10" in text(d, "conv-problem"))
     assert "larger than the padded input" in text(driver, "conv-problem")
     assert driver.find_elements("css selector", "#conv-output td") == []
-    # A value out of range comes back as the API's message.
+    # A value out of range is refused by the page, in its words, and stays as typed.
     type_into(driver, "conv-stride", 9)
-    wait(driver, lambda d: settled(d) and "stride must be an integer in 1..4, got 9"
+    wait(driver, lambda d: settled(d) and "Stride must be a whole number from 1 to 4, got 9."
          in text(d, "conv-problem"))
+    assert driver.find_element("id", "conv-stride").get_attribute("value") == "9"
+    assert driver.find_element("id", "conv-stride").get_attribute("aria-invalid") == "true"
 
     # Back to the defaults; the play button steps the kernel across positions.
     for field, value in (("conv-ksize", 3), ("conv-dilation", 1), ("conv-stride", 1),
@@ -281,7 +283,7 @@ def test_convolution_explorer(driver, url):
     hover(driver, cell(driver, "conv-output", 2, 3))
     assert len(marked(driver, "conv-padded", "rf")) == 9
     screenshot(driver, "conv")
-    assert console_errors(driver, expected_400=["conv"]) == []     # the stride of 9
+    assert console_errors(driver) == []
 
 
 def test_pooling_explorer(driver, url):
@@ -312,9 +314,13 @@ def test_pooling_explorer(driver, url):
     Select(driver.find_element("id", "pool-kind")).select_by_value("max")
     wait(driver, lambda d: settled(d) and d.find_element("id", "pool-kind").get_attribute(
         "value") == "max")
+    # The padding's limit is the real one (half the window), on the slider and in the box.
+    slider = driver.find_element("id", "pool-padding-slider")
+    assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0", "1")
     type_into(driver, "pool-padding", 2)            # more than half the window
-    wait(driver, lambda d: settled(d) and "at most half the kernel size"
-         in text(d, "pool-problem"))
+    wait(driver, lambda d: settled(d) and "Padding must be a whole number from 0 to 1 (pooling "
+         "pads at most half the window), got 2." in text(d, "pool-problem"))
+    assert driver.find_elements("css selector", "#pool-output td") == []
     type_into(driver, "pool-padding", 1)
     wait(driver, lambda d: settled(d) and not d.find_element("id", "pool-problem").is_displayed())
     hover(driver, cell(driver, "pool-output", 1, 1))
@@ -331,7 +337,8 @@ def test_shape_calculator(driver, url):
     rows = [[td.text for td in tr.find_elements("css selector", "td")]
             for tr in driver.find_elements("css selector", "#shape-table tbody tr")]
     for shown, row in zip(rows, expected.rows):
-        assert shown[:3] == [row["name"], row["type"], row["output"]]
+        assert shown[:2] == [row["name"], row["type"]]
+        assert shown[2] == "×".join(map(str, row["output_shape"][1:]))   # C×H×W
         assert shown[4] == f"{row['params']:,}" and shown[5] == f"{row['macs']:,}"
         assert shown[7] == (row["formula"] or "")
     assert text(driver, "shape-totals").splitlines()[0] == "Total params: 62,378,344"
@@ -430,3 +437,308 @@ def test_worked_example(driver, url):
     screenshot(driver, "example")
     driver.find_element("id", "ex-all").click()
     assert console_errors(driver) == []
+
+
+# ------------------------------------------------------ the explorers as an instrument
+def viewport(driver, width, height):
+    """Emulate a screen of exactly ``width`` x ``height`` CSS pixels (a phone: 390x844)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def background(element):
+    return element.value_of_css_property("background-color")
+
+
+def set_fields(driver, values, caption_part, prefix="conv"):
+    for field, value in values:
+        type_into(driver, f"{prefix}-{field}", value)
+    wait(driver, lambda d: settled(d) and caption_part in text(d, f"{prefix}-caption"))
+
+
+def windows_of(size, k, padding, stride, dilation=1):
+    """Padded rows (or columns) under kernel offset u for every output index: rows[i][u]."""
+    out = conv_output_size(size, k, stride=stride, padding=padding, dilation=dilation)
+    return [[i * stride + u * dilation for u in range(k)] for i in range(out)]
+
+
+def test_kernel_weight_colours_are_shared_with_input_cells_and_terms(driver, url):
+    open_panel(driver, url, "conv")
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    hover(driver, cell(driver, "conv-output", 1, 2))
+    rows, cols = windows_of(7, 3, 1, 1)[1], windows_of(7, 3, 1, 1)[2]
+    terms = driver.find_elements("css selector", "#conv-equation .term")
+    assert len(terms) == 9
+    colours = []
+    for u in range(3):
+        for v in range(3):
+            colour = background(cell(driver, "conv-kernel", u, v))
+            assert background(cell(driver, "conv-padded", rows[u], cols[v])) == colour
+            assert background(cell(driver, "conv-input", rows[u] - 1, cols[v] - 1)) == colour
+            assert background(terms[3 * u + v]) == colour
+            colours.append(colour)
+    assert len(set(colours)) == 9                      # one colour per weight
+    image = np.pad(np.array(DEFAULT_CONV["input"], float), 1)
+    kernel = np.array(DEFAULT_CONV["kernel"], float)
+    fmt = Formatter(4)
+    assert [t.text for t in terms] == [
+        f"{fmt.num(image[rows[u], cols[v]])}*" + (f"({fmt.num(kernel[u, v])})" if kernel[u, v] < 0
+                                                  else fmt.num(kernel[u, v]))
+        for u in range(3) for v in range(3)]
+    assert console_errors(driver) == []
+
+
+@pytest.mark.parametrize("padding, stride, dilation", [(1, 2, 1), (0, 1, 2), (2, 3, 1)])
+def test_hovering_a_kernel_weight_highlights_exactly_the_cells_it_multiplies(
+        driver, url, padding, stride, dilation):
+    open_panel(driver, url, "conv")
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    out = conv_output_size(7, 3, stride=stride, padding=padding, dilation=dilation)
+    set_fields(driver, (("padding", padding), ("stride", stride), ("dilation", dilation)),
+               f"Output ({out}, {out})")
+    coords = windows_of(7, 3, padding, stride, dilation)
+    for u, v in ((0, 0), (1, 2), (2, 1)):
+        hover(driver, cell(driver, "conv-kernel", u, v))
+        under = {(coords[i][u], coords[j][v]) for i in range(out) for j in range(out)}
+        inside = {(r - padding, c - padding) for r, c in under
+                  if padding <= r < 7 + padding and padding <= c < 7 + padding}
+        assert marked(driver, "conv-padded", "reach") == under
+        assert marked(driver, "conv-input", "reach") == inside
+        touched = {(i, j) for i in range(out) for j in range(out)
+                   if (coords[i][u] - padding, coords[j][v] - padding) in inside}
+        assert marked(driver, "conv-output", "reach") == touched
+        assert text(driver, "conv-equation").startswith(
+            f"kernel weight ({u}, {v}) = {Formatter().num(DEFAULT_CONV['kernel'][u][v])} "
+            f"multiplies the {len(inside)} highlighted input cell")
+    assert console_errors(driver) == []
+
+
+def uncovered_style(driver, table_id, row, col):
+    """What an input cell's number (the <input> for the editable input) looks like."""
+    td = cell(driver, table_id, row, col)
+    field = td.find_elements("tag name", "input")
+    element = field[0] if field else td
+    return {name: element.value_of_css_property(name)
+            for name in ("text-decoration-line", "color", "background-image")}
+
+
+@pytest.mark.parametrize("panel", ["conv", "pool"])
+def test_uncovered_cells_are_marked_visibly_in_both_explorers(driver, url, panel):
+    open_panel(driver, url, panel)
+    if panel == "conv":          # stride 3 on 7 with a kernel of 3: row and column 6 left out
+        wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+        set_fields(driver, (("padding", 0), ("stride", 3)), "Output (2, 2)")
+    else:                        # the default 2x2 windows with stride 2 on 7x7
+        wait(driver, lambda d: settled(d) and "Output (3, 3)" in text(d, "pool-caption"))
+    assert "row 6 and column 6" in text(driver, f"{panel}-warning")
+    covered = uncovered_style(driver, f"{panel}-input", 0, 0)
+    for r, c in ((6, 0), (0, 6), (6, 6)):
+        style = uncovered_style(driver, f"{panel}-input", r, c)
+        assert "line-through" in style["text-decoration-line"]
+        assert style["color"] != covered["color"] and "gradient" in style["background-image"]
+        assert "line-through" not in covered["text-decoration-line"]
+        padded = uncovered_style(driver, f"{panel}-padded", r, c)   # padding 0 here
+        assert "line-through" in padded["text-decoration-line"]
+    assert marked(driver, f"{panel}-input", "uncovered") == \
+        {(r, c) for r in range(7) for c in range(7) if r == 6 or c == 6}
+    assert driver.find_element("css selector", f"#{panel}-stage .uncovered-key").is_displayed()
+    screenshot(driver, f"{panel}-uncovered")
+    assert console_errors(driver) == []
+
+
+def test_number_fields_have_bounded_sliders_and_say_what_is_wrong(driver, url):
+    from selenium.webdriver.common.keys import Keys
+    open_panel(driver, url, "conv")
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    for field, low, high in (("size", 1, 16), ("ksize", 1, 7), ("padding", 0, 3),
+                             ("stride", 1, 4), ("dilation", 1, 3)):
+        slider = driver.find_element("id", f"conv-{field}-slider")
+        assert (slider.get_attribute("min"), slider.get_attribute("max")) == (str(low), str(high))
+        assert slider.get_attribute("aria-label")
+    # Moving a slider sets its box and recomputes.
+    print(driver.execute_script("const s = document.getElementById('conv-padding-slider');"
+                          "s.value = 3; s.dispatchEvent(new Event('input')); return [s.value, document.getElementById('conv-padding').value, document.body.dataset.pending]"))
+    wait(driver, lambda d: settled(d) and "After padding (13, 13)" in text(d, "conv-caption"))
+    assert driver.find_element("id", "conv-padding").get_attribute("value") == "3"
+    # An empty box is not 0: it says so, and the stale output is cleared.
+    field = driver.find_element("id", "conv-padding")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.DELETE, Keys.TAB)
+    wait(driver, lambda d: "Padding is empty: type a whole number from 0 to 3." ==
+         text(d, "conv-problem"))
+    assert driver.find_elements("css selector", "#conv-output td") == []
+    assert text(driver, "conv-caption") == ""
+    type_into(driver, "conv-padding", 1)
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    assert not driver.find_element("id", "conv-problem").is_displayed()
+    type_into(driver, "conv-bias", "")
+    wait(driver, lambda d: text(d, "conv-problem").startswith("Bias is empty"))
+    type_into(driver, "conv-bias", 0.5)
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption")
+         and not d.find_element("id", "conv-problem").is_displayed())
+    # Numbers are written as `scratchcnn explain` writes them (the same formatter).
+    image, kernel = np.array(DEFAULT_CONV["input"], float), np.array(DEFAULT_CONV["kernel"], float)
+    expected = F.conv2d(Tensor(image[None, None]), Tensor(kernel[None, None]),
+                        Tensor(np.array([0.5])), padding=1).numpy()[0, 0]
+    explain_fmt = explain().fmt if hasattr(explain(), "fmt") else Formatter(4)
+    assert cell(driver, "conv-output", 0, 0).text == explain_fmt.num(expected[0, 0])
+    assert cell(driver, "conv-output", 0, 0).text.endswith(".5000")
+    # A refused cell value stays visible and highlighted, and the grids wait for it.
+    first = cell(driver, "conv-input", 0, 1).find_element("tag name", "input")
+    first.send_keys(Keys.CONTROL, "a")
+    first.send_keys("abc", Keys.TAB)
+    wait(driver, lambda d: 'Input row 0, column 1 is not a number: "abc".' in
+         text(d, "conv-problem"))
+    assert first.get_attribute("value") == "abc"
+    assert "refused" in cell(driver, "conv-input", 0, 1).get_attribute("class")
+    assert first.get_attribute("aria-invalid") == "true"
+    assert driver.find_elements("css selector", "#conv-output td") == []
+    type_into(driver, "conv-stride", 2)           # another change keeps the refusal
+    wait(driver, lambda d: settled(d) and "not a number" in text(d, "conv-problem"))
+    assert first.get_attribute("value") == "abc"
+    first.send_keys(Keys.CONTROL, "a")
+    first.send_keys("6", Keys.TAB)
+    wait(driver, lambda d: settled(d) and "Output (4, 4)" in text(d, "conv-caption"))
+    assert "refused" not in cell(driver, "conv-input", 0, 1).get_attribute("class")
+    type_into(driver, "conv-stride", 1)
+    type_into(driver, "conv-bias", 0)
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    assert console_errors(driver) == []
+
+
+def test_keyboard_reaches_and_explores_the_output_grid(driver, url):
+    from selenium.webdriver.common.keys import Keys
+    open_panel(driver, url, "conv")
+    wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    last_weight = cell(driver, "conv-kernel", 2, 2).find_element("tag name", "input")
+    last_weight.click()
+    last_weight.send_keys(Keys.TAB)
+    active = driver.switch_to.active_element
+    assert active.tag_name == "td" and driver.execute_script(
+        "return arguments[0].closest('table').id", active) == "conv-output"
+    assert marked(driver, "conv-output", "current") == {(0, 0)}
+    active.send_keys(Keys.ARROW_RIGHT)
+    active = driver.switch_to.active_element
+    active.send_keys(Keys.ARROW_DOWN)
+    assert marked(driver, "conv-output", "current") == {(1, 1)}
+    assert text(driver, "conv-equation").startswith("output (1, 1) = ")
+    assert len(marked(driver, "conv-padded", "rf")) == 9
+    assert console_errors(driver) == []
+
+
+def test_shape_calculator_writes_c_h_w_and_catches_h_w_c(driver, url):
+    open_panel(driver, url, "shapes")
+    wait(driver, lambda d: settled(d) and "alexnet" in text(d, "shape-title"))
+    assert text(driver, "shape-title") == "alexnet — input 3×227×227 (C×H×W)"
+    type_into(driver, "shape-input", "227x227x3")
+    driver.find_element("id", "shape-run").click()
+    wait(driver, lambda d: settled(d) and "did you mean 3x227x227?" in text(d, "shape-problem"))
+    assert driver.find_elements("css selector", "#shape-table tr") == []
+    type_into(driver, "shape-input", "227x227")
+    driver.find_element("id", "shape-run").click()
+    wait(driver, lambda d: 'three whole numbers C×H×W' in text(d, "shape-problem"))
+    assert 'got "227x227"' in text(driver, "shape-problem")
+    type_into(driver, "shape-input", "3x227x227")
+    driver.find_element("id", "shape-run").click()
+    wait(driver, lambda d: settled(d) and not d.find_element("id", "shape-problem").is_displayed())
+    assert cell(driver, "shape-table", 0, 2).text == "96×55×55"
+    assert console_errors(driver, expected_400=["shapes"]) == []
+
+
+def test_titles_labels_and_contrast(driver, url):
+    for panel, title in (("conv", "Convolution explorer"), ("pool", "Pooling explorer"),
+                         ("shapes", "Shape calculator"), ("example", "Worked example")):
+        open_panel(driver, url, panel)
+        wait(driver, lambda d: settled(d) and d.title == f"{title} · scratchcnn visualizer")
+        unlabelled = driver.execute_script("""
+            return [...document.querySelectorAll('input, select, textarea, button')]
+              .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                             && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+              .map((e) => e.outerHTML.slice(0, 80));""")
+        assert unlabelled == []
+        if panel in ("conv", "pool"):
+            hover(driver, cell(driver, f"{panel}-output", 0, 0))
+        low = driver.execute_script(CONTRAST_SCRIPT, f"#panel-{panel}")
+        assert low == [], low[:5]
+    assert console_errors(driver) == []
+
+
+# The WCAG contrast of every visible text element of a panel against its background.
+CONTRAST_SCRIPT = """
+const lum = (rgb) => { const [r, g, b] = rgb.map((v) => { v /= 255;
+  return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const back = (e) => { for (; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+  if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+const low = [];
+for (const e of document.querySelectorAll(arguments[0] + ' *')) {
+  const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || e.tagName === 'INPUT';
+  if (!own || !e.getClientRects().length) continue;
+  if (e.tagName === 'INPUT' && !e.value) continue;
+  const a = lum(parse(getComputedStyle(e).color)), b = lum(back(e));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) low.push(`${e.tagName}.${e.className} ${(e.value || e.textContent).slice(0, 20)}: ${ratio.toFixed(2)}`);
+}
+return low;
+"""
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1400, 1000)])
+def test_every_view_at_phone_and_desktop_sizes(driver, url, width, height):
+    try:
+        viewport(driver, width, height)
+        for panel in ("conv", "pool", "shapes", "example"):
+            open_panel(driver, url, panel)
+            wait(driver, lambda d: settled(d) and d.title.endswith("· scratchcnn visualizer"))
+            if panel in ("conv", "pool"):
+                wait(driver, lambda d: d.find_elements("css selector", f"#{panel}-output td"))
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+            tabs = [link.rect for link in driver.find_elements("css selector", "#tabs a")]
+            for k, a in enumerate(tabs):
+                assert 0 <= a["x"] and a["x"] + a["width"] <= width
+                for b in tabs[k + 1:]:
+                    assert (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+            if width < 600:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                driver.save_screenshot(str(SHOTS / f"visualizer-{panel}-phone.png"))
+            assert console_errors(driver) == [], panel
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_largest_sizes_keep_window_kernel_output_and_equation_on_screen(driver, url):
+    try:
+        viewport(driver, 1400, 1000)
+        open_panel(driver, url, "conv")
+        wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+        set_fields(driver, (("size", 16), ("ksize", 7), ("padding", 3)),
+                   "Input (16, 16) · After padding (22, 22) · Output (16, 16)")
+        hover(driver, cell(driver, "conv-output", 15, 15))
+        assert len(marked(driver, "conv-padded", "rf")) == 49
+        inside = driver.execute_script("""
+            const seen = (e) => { const r = e.getBoundingClientRect();
+              return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; };
+            return [...document.querySelectorAll('#conv-padded td.rf'),
+                    document.getElementById('conv-kernel'),
+                    document.querySelector('#conv-output td.current'),
+                    document.getElementById('conv-equation')].map(seen);""")
+        assert all(inside), inside
+        screenshot(driver, "conv-largest")
+        set_fields(driver, (("size", 7), ("ksize", 3), ("padding", 1)), "Output (7, 7)")
+        assert console_errors(driver) == []
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_stopped_server_is_named_not_failed_to_fetch(driver):
+    with running_server(network=None) as server:
+        open_panel(driver, server.url, "conv")
+        wait(driver, lambda d: settled(d) and "Output (7, 7)" in text(d, "conv-caption"))
+    type_into(driver, "conv-stride", 2)
+    wait(driver, lambda d: settled(d) and "does not answer" in text(d, "conv-problem"))
+    assert "Failed to fetch" not in text(driver, "conv-problem")
+    assert driver.find_elements("css selector", "#conv-output td") == []
+    errors = console_errors(driver)
+    assert all("ERR_CONNECTION_REFUSED" in e for e in errors), errors

@@ -285,8 +285,8 @@ def build_parser():
     p.add_argument("--config", metavar="FILE", help="a JSON file describing another network")
     p.add_argument("--dump-config", action="store_true",
                    help="print the default configuration (the guide's network) and exit")
-    p.add_argument("--decimals", type=_bounded_int(0, 12), default=4,
-                   help="decimal places, 0..12 (default 4)")
+    p.add_argument("--decimals", type=int, default=4,
+                   help="decimal places, 0..12 (default 4; checked by cmd_explain)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(handler=cmd_explain)
 

@@ -31,9 +31,10 @@ def normalize_dims(dims, ndim, where):
     """A sequence of dims (or one int) as a tuple of distinct axes, in the given order."""
     dims = (dims,) if not isinstance(dims, (tuple, list)) else tuple(dims)
     axes = tuple(normalize_dim(d, ndim, where) for d in dims)
-    if len(set(axes)) != len(axes):
-        raise ShapeError(f"{where}: dim {axes[0] if len(axes) == 1 else dims} appears "
-                         f"multiple times in the list of dims {tuple(dims)}")
+    repeated = [a for position, a in enumerate(axes) if a in axes[:position]]
+    if repeated:
+        raise ShapeError(f"{where}: dim {repeated[0]} appears multiple times in the list of "
+                         f"dims {tuple(dims)}")
     return axes
 
 

@@ -70,6 +70,28 @@ _LAYER_ARGS = {
     "Tanh": lambda m: {},
     "Sigmoid": lambda m: {},
     "Identity": lambda m: {},
+    "GELU": lambda m: dict(approximate=m.approximate),
+    "SiLU": lambda m: {},
+    "Mish": lambda m: {},
+    "ReLU6": lambda m: {},
+    "Hardswish": lambda m: {},
+    "Hardsigmoid": lambda m: {},
+    "SELU": lambda m: {},
+    "LogSigmoid": lambda m: {},
+    "ELU": lambda m: dict(alpha=m.alpha),
+    "Softplus": lambda m: dict(beta=m.beta, threshold=m.threshold),
+    "Hardtanh": lambda m: dict(min_val=m.min_val, max_val=m.max_val),
+    "LayerNorm": lambda m: dict(normalized_shape=tuple(m.normalized_shape), eps=m.eps,
+                                elementwise_affine=m.elementwise_affine,
+                                bias=getattr(m, "bias", None) is not None),
+    "GroupNorm": lambda m: dict(num_groups=m.num_groups, num_channels=m.num_channels, eps=m.eps,
+                                affine=m.affine),
+    "Embedding": lambda m: dict(num_embeddings=m.num_embeddings, embedding_dim=m.embedding_dim,
+                                padding_idx=m.padding_idx),
+    "Dropout2d": lambda m: dict(p=m.p),
+    "ZeroPad2d": lambda m: dict(padding=m.padding),
+    "Upsample": lambda m: dict(size=m.size, scale_factor=m.scale_factor, mode=m.mode,
+                               align_corners=m.align_corners),
 }
 
 # PyTorch options scratchcnn does not implement: passed on, so that our constructor
@@ -208,13 +230,31 @@ def copy_weights(source, target):
     return target
 
 
+def _float_dtype(module):
+    """The NumPy dtype of ``module``'s first floating parameter (None if it has none)."""
+    for param in module.parameters():
+        dtype = np.dtype(str(param.dtype).removeprefix("torch."))
+        if dtype.kind == "f":
+            return dtype
+    return None
+
+
 def to_torch(model):
-    """An equivalent ``torch.nn.Module`` with a copy of ``model``'s weights and mode."""
-    return copy_weights(model, _convert_to_torch(model))
+    """An equivalent ``torch.nn.Module`` with a copy of ``model``'s weights, dtype and mode."""
+    twin = _convert_to_torch(model)
+    dtype = _float_dtype(model)
+    if dtype is not None and dtype != np.float32:
+        twin = twin.to(getattr(_torch(), dtype.name))
+    return copy_weights(model, twin)
 
 
 def from_torch(module, into=None):
     """A scratchcnn model equivalent to the torch ``module``, with a copy of its weights.
     ``into``: an existing scratchcnn model with the same parameter names to fill instead."""
-    target = into if into is not None else _convert_from_torch(module)
+    target = into
+    if target is None:
+        target = _convert_from_torch(module)
+        dtype = _float_dtype(module)
+        if dtype is not None and dtype != np.float32:
+            target = target.to(dtype)
     return copy_weights(module, target)

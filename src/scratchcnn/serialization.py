@@ -239,6 +239,13 @@ def read_members(source, path):
     total = _archive_size(source)
     arrays, metadata, declared = {}, None, 0
     with zipfile.ZipFile(source) as archive:
+        if any(info.filename.endswith("data.pkl") for info in archive.infolist()):
+            raise CheckpointError(
+                f"{path} was written by PyTorch's torch.save: a pickle inside a zip, which "
+                "scratchcnn never loads (unpickling an untrusted file can run code). Convert "
+                "the model with scratchcnn.interop.from_torch, or save its weights from "
+                "PyTorch with numpy.savez(path, **{k: v.numpy() for k, v in "
+                "model.state_dict().items()})")
         for info in archive.infolist():
             name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
             if info.header_offset + info.compress_size > total:

@@ -13,8 +13,6 @@ that require gradients, it also holds the graph node of that op, so that
 tensor([2., 4., 6.])
 """
 
-import collections
-
 import numpy as np
 
 from . import autograd, random
@@ -33,7 +31,6 @@ from .tensor_shape import ShapeMethods
 from .dtypes import bool_, float16, float32, float64, int32, int64, uint8  # noqa: E402
 default_float = float32
 
-MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def _python_data_to_array(data, dtype=None):
@@ -45,8 +42,8 @@ def _python_data_to_array(data, dtype=None):
         array = np.asarray(data)
     else:
         array = np.asarray(data)
-        if array.dtype.kind == "f":
-            array = array.astype(default_float)
+        if array.dtype.kind == "f":  # with a dtype: cast once below, no float32 rounding
+            array = array.astype(default_float) if dtype is None else array
         elif array.dtype.kind in "iu":
             array = array.astype(int64)
         elif array.dtype.kind not in "b":
@@ -470,12 +467,6 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
         return self._compare(other, np.greater_equal)
 
     __hash__ = object.__hash__  # tensors are identities, as in PyTorch
-
-    def all(self):
-        return Tensor(np.asarray(self._array.all()))
-
-    def any(self):
-        return Tensor(np.asarray(self._array.any()))
 
     # ----------------------------------------------------------------- reductions
     # sum, mean, max, min, argmax, argmin, var, std, sort, topk ... live in

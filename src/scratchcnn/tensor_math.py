@@ -310,10 +310,13 @@ class MathMethods(CompareMethods):
         x = self if self.dtype == target else self.to(target)
         low, high = (_as_bound(b, target) for b in (min, max))
         shapes = [np.shape(_array(b)) for b in (low, high) if b is not None]
-        if np.broadcast_shapes(self.shape, *shapes) != tuple(self.shape):
-            raise ShapeError(f"clamp: bounds of shape(s) {shapes} would grow the tensor of "
-                             f"shape {tuple(self.shape)}: output with shape "
-                             f"{list(self.shape)} doesn't match the broadcast shape")
+        try:
+            grows = np.broadcast_shapes(self.shape, *shapes) != tuple(self.shape)
+        except ValueError:
+            grows = True
+        if grows:
+            raise ShapeError(f"clamp: bounds of shape(s) {shapes} do not broadcast to the "
+                             f"tensor's shape {tuple(self.shape)}")
         return autograd.apply(sel.clamp_forward, sel.clamp_backward, x, low, high)
 
     clip = clamp

@@ -40,7 +40,7 @@ from .loader_checks import check_arguments, check_seed
 from .samplers import BatchSampler, RandomSampler, SequentialSampler, as_rng
 from .workers import IterableWorkers, MapWorkers, WorkerInfo
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset"]   # the data sets: re-exported
+__all__ = ["DataLoader", "Dataset", "TensorDataset"]   # datasets.py imports Dataset here
 
 _SEED_LIMIT = 2 ** 53   # drawn seeds stay exact in any JSON reader (doubles)
 # The random streams of an epoch: the permutation, the transform of batch b, the worker

@@ -23,11 +23,14 @@ from ..errors import ArgumentError, ShapeError
 
 
 def as_rng(generator, where):
-    """``generator`` as a ``numpy.random.Generator`` (or None), checked."""
+    """``generator`` (a :class:`scratchcnn.Generator`, as ``torch.Generator``, or a
+    ``numpy.random.Generator``) as a ``numpy.random.Generator`` (or None), checked."""
     if generator is None or isinstance(generator, np.random.Generator):
         return generator
-    raise ArgumentError(f"{where} expects generator to be None or a numpy.random.Generator, "
-                        f"got {type(generator).__name__}")
+    if isinstance(generator, random.Generator):
+        return generator.numpy_generator
+    raise ArgumentError(f"{where} expects generator to be None, a scratchcnn.Generator or a "
+                        f"numpy.random.Generator, got {type(generator).__name__}")
 
 
 def epoch_rng(generator):

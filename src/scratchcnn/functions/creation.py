@@ -1,6 +1,6 @@
 """Creation functions in PyTorch's forms: ``tensor``, ``zeros(2, 3)`` / ``zeros((2, 3))``
-/ ``zeros(size=...)``, the ``*_like`` family, ``full``, ``arange``, ``linspace``,
-``logspace``, ``eye``, ``randint``, ``randperm``, ``as_tensor``, and the default dtype.
+/ ``zeros(size=...)``, the ``*_like`` family, ``full``, ``eye``, ``randint``,
+``randperm``, ``as_tensor``, and the default dtype (ranges are in :mod:`.ranges`).
 
 Every function takes PyTorch's keywords: ``dtype=``, ``device=`` (only the CPU exists:
 another device raises :class:`~scratchcnn.errors.DeviceError`), ``requires_grad=``, and
@@ -10,11 +10,10 @@ where PyTorch has them ``generator=`` (a :class:`~scratchcnn.random.Generator`),
 >>> import scratchcnn as sc
 >>> sc.zeros(2, 3).shape == sc.zeros((2, 3)).shape == sc.zeros(size=[2, 3]).shape
 True
->>> sc.arange(0, 1, 0.25)
-tensor([0.0000, 0.2500, 0.5000, 0.7500])
+>>> sc.full((2,), 7).dtype, sc.full((2,), 0.5).dtype
+(dtype('int64'), dtype('float32'))
 """
 
-import math
 import operator
 import sys
 
@@ -346,81 +345,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
                  input, dtype, device, requires_grad, options, "randint_like()")
 
 
-# --------------------------------------------------------------------- ranges
-def _number(value, where, name):
-    if isinstance(value, Tensor):
-        if value.numel() != 1:
-            raise ShapeError(f"{where}: {name} must be a number or a one-element tensor, "
-                             f"got shape {tuple(value.shape)}")
-        return value.item()
-    if not isinstance(value, (int, float, np.number)) or isinstance(value, complex):
-        raise ArgumentError(f"{where}: {name} must be a number, got {type(value).__name__}")
-    return value.item() if isinstance(value, np.number) else value
-
-
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
-           requires_grad=False, **options):
-    """``arange(end)``, ``arange(start, end[, step])``: ``start + i * step`` for
-    ``i < ceil((end - start) / step)`` (PyTorch's length rule, computed in float64).
-    int64 if every argument is an int, else the default dtype."""
-    _check_options(options, "arange()")
-    if end is None:
-        start, end = 0, start
-    start, end, step = (_number(v, "arange()", n) for v, n in
-                        ((start, "start"), (end, "end"), (step, "step")))
-    integral = all(isinstance(v, int) for v in (start, end, step))
-    dtype = _dtype(dtype, "arange()", default=np.int64 if integral else None)
-    if dtype.kind in "iub" and not integral:   # PyTorch truncates the arguments first
-        start, end, step = (int(v) for v in (start, end, step))
-        integral = True
-    if step == 0:
-        raise ArgumentError("arange(): step must be nonzero")
-    if not all(math.isfinite(v) for v in (start, end)):
-        raise ArgumentError(f"arange(): unsupported range: {start} -> {end}")
-    if (end - start) * step < 0:
-        raise ArgumentError("arange(): upper bound and lower bound inconsistent with step "
-                            "sign")
-    length = math.ceil((float(end) - float(start)) / float(step))
-    if integral and dtype.kind in "iu":
-        values = start + step * np.arange(length, dtype=np.int64)
-    else:
-        values = float(start) + float(step) * np.arange(length, dtype=np.float64)
-    return _make(values.astype(dtype), requires_grad, device, "arange()", out)
-
-
-def _linear(start, end, steps, where):
-    """PyTorch's linspace values in float64: from both ends towards the middle, so that
-    the last value is ``end`` exactly."""
-    steps = operator.index(steps)
-    if steps < 0:
-        raise ArgumentError(f"{where}: number of steps must be non-negative, got {steps}")
-    start, end = float(_number(start, where, "start")), float(_number(end, where, "end"))
-    if steps == 1:
-        return np.array([start])
-    step = (end - start) / max(steps - 1, 1)
-    i = np.arange(steps, dtype=np.float64)
-    return np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
-
-
-def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False,
-             **options):
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    _check_options(options, "linspace()")
-    values = _linear(start, end, steps, "linspace()")
-    return _make(values.astype(_dtype(dtype, "linspace()")), requires_grad, device,
-                 "linspace()", out)
-
-
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
-             requires_grad=False, **options):
-    """``base ** linspace(start, end, steps)``."""
-    _check_options(options, "logspace()")
-    values = np.power(float(base), _linear(start, end, steps, "logspace()"))
-    return _make(values.astype(_dtype(dtype, "logspace()")), requires_grad, device,
-                 "logspace()", out)
-
-
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
            "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like",
-           "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "arange",
-           "linspace", "logspace", "get_default_dtype", "set_default_dtype", "Size"]
+           "empty_like", "full_like", "rand_like", "randn_like", "randint_like",
+           "get_default_dtype", "set_default_dtype", "Size"]

@@ -141,7 +141,7 @@ def conv_padding(padding, kernel, stride, dilation, subject):
     return padding
 
 
-def _conv_common(input, weight, bias, stride, dilation, groups, in_per_group, out_channels,
+def _conv_common(input, weight, bias, stride, dilation, groups, in_per_group, channels,
                  subject):
     """The checks conv2d and conv_transpose2d share; returns (x, unbatched, stride,
     dilation, groups)."""
@@ -155,9 +155,10 @@ def _conv_common(input, weight, bias, stride, dilation, groups, in_per_group, ou
         raise ShapeError(f"expected a 4-D weight of shape {in_per_group}, got {weight.shape}",
                          subject)
     x, unbatched = _unbatched(input, 4)
-    check_image_batch(x, None, subject)
+    in_channels, out_channels = channels(weight, groups)
+    check_image_batch(x, in_channels if x.ndim != 4 else None, subject)  # the rank only
     check_same_dtype(x, weight, subject)
-    check_bias(bias, out_channels(weight, groups), weight, subject)
+    check_bias(bias, out_channels, weight, subject)
     return x, unbatched, stride, dilation, groups
 
 
@@ -170,7 +171,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     subject = "conv2d()"
     x, unbatched, stride, dilation, groups = _conv_common(
         input, weight, bias, stride, dilation, groups, "(out, in/groups, kh, kw)",
-        lambda w, g: w.shape[0], subject)
+        lambda w, g: (w.shape[1] * g, w.shape[0]), subject)
     padding = conv_padding(padding, weight.shape[2:], stride, dilation, subject)
     check_divisible(weight.shape[0], groups, "out_channels (weight.shape[0])", subject)
     if x.shape[1] != weight.shape[1] * groups:
@@ -195,7 +196,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     subject = "conv_transpose2d()"
     x, unbatched, stride, dilation, groups = _conv_common(
         input, weight, bias, stride, dilation, groups, "(in, out/groups, kh, kw)",
-        lambda w, g: w.shape[1] * g, subject)
+        lambda w, g: (w.shape[0], w.shape[1] * g), subject)
     padding, output_padding = (pair(v, n, subject) for v, n in
                                ((padding, "padding"), (output_padding, "output_padding")))
     check_non_negative(padding, "padding", subject)

@@ -27,18 +27,19 @@ def _join(prefix, name):
 
 
 def state_entries(module, prefix=""):
-    """``{dotted name: (owner module, registry name, local name, tensor)}`` of every
-    parameter and persistent buffer, in PyTorch's order (a shared submodule under each
+    """``{prefix + dotted name: (owner module, registry name, local name, tensor)}`` of
+    every parameter and persistent buffer (``prefix`` ends with "." as in PyTorch), in PyTorch's order (a shared submodule under each
     of its names)."""
     entries = collections.OrderedDict()
-    for module_prefix, owner in module.named_modules(prefix=prefix, remove_duplicate=False):
+    for module_prefix, owner in module.named_modules(remove_duplicate=False):
         for name, tensor in owner._parameters.items():
             if tensor is not None:
-                entries[_join(module_prefix, name)] = (owner, "_parameters", name, tensor)
+                entries[prefix + _join(module_prefix, name)] = (owner, "_parameters", name,
+                                                                 tensor)
         skip = owner.__dict__.get("_non_persistent_buffers_set", ())
         for name, tensor in owner._buffers.items():
             if tensor is not None and name not in skip:
-                entries[_join(module_prefix, name)] = (owner, "_buffers", name, tensor)
+                entries[prefix + _join(module_prefix, name)] = (owner, "_buffers", name, tensor)
     return entries
 
 

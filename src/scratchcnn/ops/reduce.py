@@ -167,7 +167,7 @@ def var_backward(grad, cache, needs_grad):
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = _expand_back(grad, centered.shape, axes, keepdim) * (2.0 / denominator
                                                                     if denominator else np.inf)
-    return ((scale * centered).astype(centered.dtype, copy=False),)
+        return ((scale * centered).astype(centered.dtype, copy=False),)
 
 
 def std_forward(x, dim=None, correction=1, keepdim=False):

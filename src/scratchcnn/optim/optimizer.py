@@ -102,11 +102,15 @@ class Optimizer:
         check_number(group["lr"], "lr", type(self).__name__)
 
     def zero_grad(self, set_to_none=True):
-        """Forget the gradients: ``param.grad = None`` (default) or zeros."""
+        """Forget the gradients: ``param.grad = None`` (default) or zeroed in place."""
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is not None:
-                    param.grad = None if set_to_none else Tensor(np.zeros_like(param._array))
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:   # in place, as PyTorch: a reference to the old .grad sees the zeros
+                    param.grad._array[...] = 0
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. ``closure`` (optional) re-computes

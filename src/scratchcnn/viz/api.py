@@ -18,6 +18,7 @@ scratchcnn.viz.validation.ValidationError: kernel must have 1 to 7 rows, got 9
 
 import functools
 import json
+import re
 
 from .. import __version__, models
 from ..errors import ScratchCNNError
@@ -72,6 +73,16 @@ def _zoo_summary(name, input_size, layout):
     layers.check_model_cost(model, input_size,
                             f"{name} at a {'x'.join(map(str, input_size))} input")
     return summary(model, input_size, formulas=True, layout=layout, name=name)
+
+
+def _channels_last_hint(input_size, channels_ok):
+    """`` did you mean 3x227x227?`` when ``input_size`` reads as H x W x C (its last number
+    would be a valid channel count and its first would not), else ``""``: the API and the
+    page write sizes C x H x W, as PyTorch does."""
+    h, w, c = input_size
+    if channels_ok(c) and not channels_ok(h):
+        return f" (sizes are C x H x W): did you mean {c}x{h}x{w}?"
+    return ""
 
 
 def _summary_dict(result):
@@ -152,10 +163,22 @@ class Api:
         if "layers" in body:
             text = v.text(body, "layers", MAX_LAYER_TEXT)
             input_size = v.int_list(body, *size_args, default=[1, 28, 28])
+            hint = _channels_last_hint(input_size, lambda c: c <= MAX_INPUT_CHANNELS)
             if input_size[0] > MAX_INPUT_CHANNELS:
                 raise v.ValidationError(f"input must have at most {MAX_INPUT_CHANNELS} "
-                                        f"channels, got {input_size[0]}", "input")
-            model = layers.build_model(text, input_size)
+                                        f"channels, got {input_size[0]}{hint}", "input")
+            try:
+                model = layers.build_model(text, input_size)
+            except v.ValidationError as error:
+                # A first convolution written as PyTorch's Conv2d(IN, ...) names the channels
+                # it expects: an input whose last number is IN was given as H x W x C.
+                wanted = re.fullmatch(r"line \d+: conv expects (\d+) input channels, but its "
+                                      r"input has (\d+)", str(error))
+                hint = wanted and int(wanted.group(2)) == input_size[0] and \
+                    _channels_last_hint(input_size, lambda c: c == int(wanted.group(1)))
+                if hint:
+                    raise v.ValidationError(f"{error}{hint}", "input") from None
+                raise
             try:
                 return _summary_dict(summary(model, input_size, formulas=True, layout=layout,
                                              name="layer list"))
@@ -163,9 +186,11 @@ class Api:
                 raise v.ValidationError(str(error), "layers") from None
         name = v.choice(body, "model", tuple(models.names()), default=DEFAULT_MODEL)
         input_size = v.int_list(body, *size_args, default=list(models.input_size(name)))
-        if input_size[0] != models.input_size(name)[0]:
-            raise v.ValidationError(f"{name} takes {models.input_size(name)[0]} input "
-                                    f"channel(s), got {input_size[0]}", "input")
+        channels = models.input_size(name)[0]
+        if input_size[0] != channels:
+            hint = _channels_last_hint(input_size, lambda c: c == channels)
+            raise v.ValidationError(f"{name} takes {channels} input channel(s), got "
+                                    f"{input_size[0]}{hint}", "input")
         try:
             return _summary_dict(_zoo_summary(name, tuple(input_size), layout))
         except v.ValidationError:

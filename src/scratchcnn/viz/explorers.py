@@ -20,6 +20,7 @@ each max-pooling window by ``ops.pool.max_pool2d_forward``, and the output size 
 import numpy as np
 
 from ..errors import ScratchCNNError
+from ..explain import Formatter as _ExplainFormatter
 from ..nn import functional as F
 from ..ops.conv import pad_spatial, windows
 from ..ops.pool import max_pool2d_forward
@@ -47,22 +48,22 @@ DEFAULT_CONV = {"input": DEFAULT_INPUT, "kernel": DEFAULT_KERNEL, "padding": 1, 
 DEFAULT_POOL = {"input": DEFAULT_INPUT, "kind": "max", "window": 2, "stride": 2, "padding": 0}
 
 
-class Formatter:
-    """Numbers as the equations write them: rounded to ``decimals`` places, without
-    trailing zeros (``9``, ``-0.5``, ``1.8333``).
+class Formatter(_ExplainFormatter):
+    """Numbers as ``scratchcnn explain`` writes them (the same class, so the page and the
+    command agree): integers as integers, others with ``decimals`` places.
 
-    >>> Formatter(4).num(8.999999999999998), Formatter(4).num(-0.5), Formatter(2).num(1e-9)
-    ('9', '-0.5', '0')
+    >>> Formatter(4).num(8.0), Formatter(4).num(-0.5), Formatter(2).num(1 / 3)
+    ('8', '-0.5000', '0.33')
     """
 
     def __init__(self, decimals=4):
-        self.decimals = decimals
+        super().__init__(decimals)
 
-    def num(self, value):
-        text = f"{float(value):.{self.decimals}f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return "0" if text == "-0" else text
+    def labels(self, array):
+        """Every entry of a 2-D array as text; non-finite ones (max pooling's padding) as
+        ``−∞``. The page shows these strings, so it formats no number itself."""
+        return [[self.num(value) if np.isfinite(value) else "−∞" for value in row]
+                for row in np.asarray(array, dtype=np.float64)]
 
 
 def json_matrix(array):
@@ -91,7 +92,7 @@ def last_window_covering(coordinates, size):
     return owner
 
 
-def _uncovered_warning(row_owner, col_owner, padding, shape, stride, dilation):
+def _uncovered_warning(row_owner, col_owner, padding, shape, stride, dilation, kind=None):
     """A warning naming the input rows and columns that no window reaches, or None."""
     h, w = shape
     rows = [int(r) for r in np.flatnonzero(row_owner[padding:padding + h] < 0)]
@@ -104,7 +105,8 @@ def _uncovered_warning(row_owner, col_owner, padding, shape, stride, dilation):
             named.append(f"{what}{'s' if len(items) > 1 else ''} "
                          f"{', '.join(map(str, items))}")
     how = f"stride {stride}" + (f" and dilation {dilation}" if dilation > 1 else "")
-    return (f"With {how} the kernel never covers input {' and '.join(named)} (counted from 0): "
+    what = "kernel" if kind is None else "window"
+    return (f"With {how} the {what} never covers input {' and '.join(named)} (counted from 0): "
             "they do not affect the output."), rows, cols
 
 
@@ -119,10 +121,13 @@ def _caption(shape, padded, out):
     return caption + (f" · Output ({out[0]}, {out[1]})" if out else "")
 
 
-def _formula(shape, out, kernel, stride, padding, dilation):
-    """The output-size arithmetic as ``scratchcnn summary --formulas`` prints it."""
-    args = (kernel, (stride, stride), (padding, padding), (dilation, dilation))
-    lines = ["out = (in - k_eff + 2p) / s + 1, rounded down; k_eff = d(k - 1) + 1"]
+def _formula(shape, out, kernel, stride, padding, dilation=None):
+    """The output-size arithmetic as ``scratchcnn summary --formulas`` prints it; pooling
+    (``dilation=None``) has no dilation, and its formula does not mention one."""
+    args = (kernel, (stride, stride), (padding, padding), (dilation or 1, dilation or 1))
+    lines = (["out = (in - k + 2p) / s + 1, rounded down"] if dilation is None else
+             ["out = (in - k_eff + 2p) / s + 1, rounded down; k_eff = d(k - 1) + 1"])
+    dilation = dilation or 1
     if dilation > 1:
         effs = sorted({f"{dilation}*({k} - 1) + 1 = {dilation * (k - 1) + 1}" for k in kernel})
         lines.append("k_eff = " + "; ".join(effs))
@@ -139,10 +144,37 @@ def _parse_common(body, allowed, defaults):
     return image, padding, Formatter(decimals)
 
 
+def _windows_and_owners(padded_shape, kernel, stride, dilation, padding, shape, kind=None):
+    """Window coordinates, the last window covering each padded row / column, and the
+    uncovered input rows and columns with their warning: what both explorers return."""
+    rows, cols = window_coordinates(padded_shape, kernel, (stride, stride),
+                                    (dilation, dilation))
+    row_owner = last_window_covering(rows, padded_shape[0])
+    col_owner = last_window_covering(cols, padded_shape[1])
+    warning, uncovered_rows, uncovered_cols = _uncovered_warning(
+        row_owner, col_owner, padding, shape, stride, dilation, kind)
+    return {"window_rows": rows.tolist(), "window_cols": cols.tolist(),
+            "cell_rows": row_owner.tolist(), "cell_cols": col_owner.tolist(),
+            "warning": warning, "uncovered": {"rows": uncovered_rows, "cols": uncovered_cols}}
+
+
+def _range(fmt, array):
+    """``[low, high]`` of the finite entries and their labels: a heat map's legend."""
+    finite = np.asarray(array, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    return {"low": low, "high": high, "labels": [fmt.num(low), fmt.num(high)]}
+
+
 def conv_explorer(body):
     """``{"input", "kernel", "padding", "stride", "dilation", "bias", "decimals"}`` ->
     the padded input, the output, and for every output position its window and dot product.
-    A kernel larger than the padded input gives ``valid: false`` and the library's reason."""
+    A kernel larger than the padded input gives ``valid: false`` and the library's reason.
+
+    ``terms[i][j][k]`` is the product of kernel weight ``k`` (row-major) in the dot product
+    of output ``(i, j)``, so that the page can give each term its weight's colour:
+    ``" + ".join(terms[i][j]) + bias_term + " = " + labels["output"][i][j]`` is
+    ``equations[i][j]``."""
     allowed = ("input", "kernel", "padding", "stride", "dilation", "bias", "decimals")
     image, padding, fmt = _parse_common(body, allowed, DEFAULT_CONV)
     kernel = v.matrix(body, "kernel", LIMITS["kernel"], default=DEFAULT_KERNEL)
@@ -159,6 +191,9 @@ def conv_explorer(body):
         "sizes": {"input": list(image.shape), "padded": list(padded.shape),
                   "kernel": list(kernel.shape),
                   "kernel_extent": [dilation * (k - 1) + 1 for k in kernel.shape]},
+        "labels": {"input": fmt.labels(image), "padded": fmt.labels(padded),
+                   "kernel": fmt.labels(kernel), "bias": fmt.num(bias)},
+        "ranges": {"input": _range(fmt, image), "kernel": _range(fmt, kernel)},
     }
     try:
         out_size = conv_output_size(tuple(image.shape), tuple(kernel.shape), (stride, stride),
@@ -173,33 +208,40 @@ def conv_explorer(body):
     view = windows(pad_spatial(x, (padding, padding)), kernel.shape, (stride, stride),
                    (dilation, dilation))[0, 0]                      # (OH, OW, kh, kw)
     products = view * kernel
-    rows, cols = window_coordinates(padded.shape, kernel.shape, (stride, stride),
-                                    (dilation, dilation))
-    row_owner = last_window_covering(rows, padded.shape[0])
-    col_owner = last_window_covering(cols, padded.shape[1])
-    warning, uncovered_rows, uncovered_cols = _uncovered_warning(
-        row_owner, col_owner, padding, image.shape, stride, dilation)
-    bias_text = f" + {factor(fmt, bias)}" if bias else ""
-    equations = [[" + ".join(f"{factor(fmt, a)}*{factor(fmt, b)}"
-                             for a, b in zip(view[i, j].ravel(), kernel.ravel()))
-                  + f"{bias_text} = {fmt.num(output[i, j])}"
+    weights = [factor(fmt, b) for b in kernel.ravel()]
+    terms = [[[f"{factor(fmt, a)}*{w}" for a, w in zip(view[i, j].ravel(), weights)]
+              for j in range(out_size[1])] for i in range(out_size[0])]
+    bias_term = f" + {factor(fmt, bias)}" if bias else ""
+    out_labels = fmt.labels(output)
+    equations = [[" + ".join(terms[i][j]) + f"{bias_term} = {out_labels[i][j]}"
                   for j in range(out_size[1])] for i in range(out_size[0])]
     return dict(
         result, output=output.tolist(), caption=_caption(image.shape, padded.shape, out_size),
         formula=_formula(image.shape, out_size, kernel.shape, stride, padding, dilation),
-        window_rows=rows.tolist(), window_cols=cols.tolist(),
-        cell_rows=row_owner.tolist(), cell_cols=col_owner.tolist(),
+        **_windows_and_owners(padded.shape, kernel.shape, stride, dilation, padding,
+                              image.shape),
         products=products.tolist(), sums=(products.sum(axis=(2, 3)) + bias).tolist(),
-        equations=equations, warning=warning, uncovered={"rows": uncovered_rows,
-                                                         "cols": uncovered_cols},
+        equations=equations, terms=terms, bias_term=bias_term,
+        labels=dict(result["labels"], output=out_labels),
+        ranges=dict(result["ranges"], output=_range(fmt, output)),
         sizes=dict(result["sizes"], output=list(out_size)))
+
+
+def _pool_padding_problem(padding, window):
+    """The library's rule (padding at most half the window) in the page's words, or None."""
+    if 2 * padding <= window:
+        return None
+    return (f"Padding {padding} is more than half the window ({window} / 2): pooling "
+            f"allows a padding of at most {window // 2} with a window of {window}, so that "
+            "every window holds at least one input cell.")
 
 
 def pool_explorer(body):
     """``{"input", "kind": "max" | "avg", "window", "stride", "padding", "decimals"}`` ->
     the output, every window, and (max) which input won it. Settings the library refuses
     (padding over half the window, a window larger than the padded input) give
-    ``valid: false`` and the library's reason."""
+    ``valid: false`` and the reason; ``max_padding`` is the largest padding the window
+    allows."""
     allowed = ("input", "kind", "window", "stride", "padding", "decimals")
     image, padding, fmt = _parse_common(body, allowed, DEFAULT_POOL)
     kind = v.choice(body, "kind", ("max", "avg"), default="max")
@@ -211,22 +253,28 @@ def pool_explorer(body):
     padded = pad_spatial(x, (padding, padding), value=fill)[0, 0]
     result = {"valid": True, "kind": kind, "input": image.tolist(), "padded": json_matrix(padded),
               "window": window, "stride": stride, "padding": padding,
+              "max_padding": min(LIMITS["padding"], window // 2),
               "sizes": {"input": list(image.shape), "padded": list(padded.shape),
-                        "kernel": [window, window]}}
+                        "kernel": [window, window]},
+              "labels": {"input": fmt.labels(image), "padded": fmt.labels(padded)},
+              "ranges": {"input": _range(fmt, image)}}
     pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    problem = _pool_padding_problem(padding, window)
     try:
-        output = pool(Tensor(x), window, stride=stride, padding=padding).numpy()[0, 0]
+        if problem is None:
+            output = pool(Tensor(x), window, stride=stride, padding=padding).numpy()[0, 0]
     except ScratchCNNError as error:
-        return dict(result, valid=False, problem=str(error),
+        problem = str(error)
+    if problem is not None:
+        return dict(result, valid=False, problem=problem,
                     caption=_caption(image.shape, padded.shape, None),
-                    formula=_formula(image.shape, None, (window, window), stride, padding, 1))
+                    formula=_formula(image.shape, None, (window, window), stride, padding))
     out_size = output.shape
     view = windows(padded[None, None], (window, window), (stride, stride), (1, 1))[0, 0]
-    rows, cols = window_coordinates(padded.shape, (window, window), (stride, stride), (1, 1))
-    row_owner = last_window_covering(rows, padded.shape[0])
-    col_owner = last_window_covering(cols, padded.shape[1])
-    warning, uncovered_rows, uncovered_cols = _uncovered_warning(
-        row_owner, col_owner, padding, image.shape, stride, 1)
+    coordinates = _windows_and_owners(padded.shape, (window, window), stride, 1, padding,
+                                      image.shape, kind)
+    rows, cols = np.array(coordinates["window_rows"]), np.array(coordinates["window_cols"])
+    out_labels = fmt.labels(output)
     if kind == "max":
         # The library's own choice of maximum (the first one in row-major window order on
         # ties), which is where max pooling's backward pass sends the gradient.
@@ -239,18 +287,17 @@ def pool_explorer(body):
         def shown(value):
             return fmt.num(value) if np.isfinite(value) else "-inf"
         equations = [[f"max({', '.join(shown(a) for a in view[i, j].ravel())}) = "
-                      f"{fmt.num(output[i, j])}" for j in range(out_size[1])]
+                      f"{out_labels[i][j]}" for j in range(out_size[1])]
                      for i in range(out_size[0])]
     else:
         winners = None
         equations = [[f"({' + '.join(fmt.num(a) for a in view[i, j].ravel())}) / "
-                      f"{window * window} = {fmt.num(output[i, j])}"
+                      f"{window * window} = {out_labels[i][j]}"
                       for j in range(out_size[1])] for i in range(out_size[0])]
     return dict(
         result, output=output.tolist(), caption=_caption(image.shape, padded.shape, out_size),
-        formula=_formula(image.shape, out_size, (window, window), stride, padding, 1),
-        window_rows=rows.tolist(), window_cols=cols.tolist(),
-        cell_rows=row_owner.tolist(), cell_cols=col_owner.tolist(),
-        winners=None if winners is None else winners.tolist(), equations=equations,
-        warning=warning, uncovered={"rows": uncovered_rows, "cols": uncovered_cols},
+        formula=_formula(image.shape, out_size, (window, window), stride, padding),
+        **coordinates, winners=None if winners is None else winners.tolist(),
+        equations=equations, labels=dict(result["labels"], output=out_labels),
+        ranges=dict(result["ranges"], output=_range(fmt, output)),
         sizes=dict(result["sizes"], output=list(out_size)))

@@ -159,8 +159,8 @@ def _spec(kind, args, kwargs, shape, where):
         channels = _int_arg(a.pop("in_channels", shape[0]), "in_channels", 1,
                             max(MAX_CHANNELS, shape[0]), where)
         if channels != shape[0]:
-            raise ValidationError(f"{where}: conv expects {channels} input channels, but the "
-                                  f"previous layer gives {shape[0]}", "layers")
+            raise ValidationError(f"{where}: conv expects {channels} input channels, but its "
+                                  f"input has {shape[0]}", "layers")
         spec = {"in_channels": channels,
                 "out_channels": _int_arg(a.pop("out_channels"), "out_channels", 1,
                                          MAX_CHANNELS, where),

@@ -1,0 +1,86 @@
+"""The documentation site (mkdocs.yml) builds with ``mkdocs build --strict`` (no broken
+link, no unresolved API reference), shows what it promises, and every ```python block of
+docs/ runs (a page's blocks in order, in one namespace; blocks that are not meant to run
+are fenced as ```text or ```sh).
+"""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.parts)
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    pytest.importorskip("mkdocs")
+    out = tmp_path_factory.mktemp("site")
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out),
+              "--config-file", str(ROOT / "mkdocs.yml")]
+    done = subprocess.run(mkdocs, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def _html(site, page):
+    return (site / page / "index.html").read_text(encoding="utf-8")
+
+
+def test_site_builds_strict_with_every_section(site):
+    for page in ("getting-started", "guide/convolution", "notebooks", "cli", "datasets",
+                 "visualizer", "benchmarks", "engine", "ops", "training", "reference/nn"):
+        assert (site / page / "index.html").is_file(), page
+
+
+def test_op_pages_show_formula_loop_and_fast_version(site):
+    for page, naive, fast in [("guide/convolution", "conv2d_forward", "conv.conv2d_forward"),
+                              ("guide/pooling", "max_pool2d_forward", "pool.max_pool2d_forward"),
+                              ("guide/relu", "relu_forward", "activation.relu_forward"),
+                              ("guide/fully-connected", "linear_forward", "linear.linear_forward")]:
+        html = _html(site, page)
+        assert f'id="scratchcnn.ops.naive.{naive}"' in html, page
+        assert f'id="scratchcnn.ops.{fast}"' in html, page
+        assert "for n in range(" in html or "for i in range(" in html, page   # the loops' source
+
+
+def test_links_leaving_docs_point_into_the_site(site):
+    # docs/engine.md links ../BENCHMARKS.md (right on GitHub); the site has it as a page.
+    assert 'href="../benchmarks/' in _html(site, "engine")
+    assert (site / "source" / "src" / "scratchcnn" / "ops" / "conv.py").is_file()
+    assert 'href="../source/src/scratchcnn/ops/conv.py"' in _html(site, "guide")
+
+
+def test_cli_page_holds_every_command_help(site):
+    from scratchcnn.cli import build_parser
+    html = _html(site, "cli")
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in commands:
+        assert f"usage: scratchcnn {name}" in html, name
+
+
+def test_doctests_render_as_code(site):
+    html = _html(site, "reference/tools")
+    assert "&gt;&gt;&gt;" in html and "language-pycon" in html
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_python_blocks_in_docs_run(page, tmp_path, monkeypatch):
+    blocks = PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
+    if not blocks:
+        return
+    monkeypatch.chdir(tmp_path)        # a block that writes files writes them here
+    namespace = {"__name__": f"docs_{page.stem}"}
+    for number, code in enumerate(blocks, 1):
+        try:
+            exec(compile(code, f"{page.relative_to(ROOT)} block {number}", "exec"), namespace)
+        except Exception as error:      # name the page and the block, then fail
+            pytest.fail(f"{page.relative_to(ROOT)}, python block {number}: "
+                        f"{type(error).__name__}: {error}")
