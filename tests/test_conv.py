@@ -231,7 +231,7 @@ def test_conv2d_gradcheck(kwargs, bias):
 
 def test_gradcheck_detects_a_wrong_conv_gradient(monkeypatch):
     """Guard for the guard: a broken backward must make gradcheck fail."""
-    from scratchcnn.ops import conv as conv_ops
+    from scratchcnn.kernels import conv as conv_ops      # the conv2d F.conv2d runs
 
     original = conv_ops.conv2d_backward
 
@@ -338,7 +338,7 @@ def test_conv2d_module_float64_and_unbatched():
 def test_backward_that_rebuilds_cols_from_the_input_is_identical(monkeypatch, stride, padding, dilation):
     """Large layers keep their input instead of the im2col matrix and rebuild it in
     backward (KEEP_COLS_UP_TO_BYTES); the gradients are bit for bit the same."""
-    from scratchcnn.ops import conv
+    from scratchcnn.kernels import conv                  # the speed layer's policy
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 9, 10)).astype(np.float32)

@@ -15,6 +15,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.parts)
+# Pages whose blocks are not run here, and why (none today: fence a fragment as ```text).
+NOT_RUN = set()
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
@@ -48,7 +50,7 @@ def test_op_pages_show_formula_loop_and_fast_version(site):
         html = _html(site, page)
         assert f'id="scratchcnn.ops.naive.{naive}"' in html, page
         assert f'id="scratchcnn.ops.{fast}"' in html, page
-        assert "for n in range(" in html or "for i in range(" in html, page   # the loops' source
+        assert html.count('class="nb">range</span>') >= 2, page      # the loops' source
 
 
 def test_links_leaving_docs_point_into_the_site(site):
@@ -68,13 +70,13 @@ def test_cli_page_holds_every_command_help(site):
 
 def test_doctests_render_as_code(site):
     html = _html(site, "reference/tools")
-    assert "&gt;&gt;&gt;" in html and "language-pycon" in html
+    assert 'class="gp">&gt;&gt;&gt;' in html      # a highlighted doctest prompt
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_python_blocks_in_docs_run(page, tmp_path, monkeypatch):
     blocks = PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
-    if not blocks:
+    if not blocks or page.relative_to(DOCS).as_posix() in NOT_RUN:
         return
     monkeypatch.chdir(tmp_path)        # a block that writes files writes them here
     namespace = {"__name__": f"docs_{page.stem}"}

@@ -1,4 +1,4 @@
-"""The threaded passes (ops/parallel.py) and the chunked optimizer updates (optim/chunks.py)
+"""The threaded passes (kernels/parallel.py) and the chunked optimizer updates (kernels/chunks.py)
 give bit for bit the results of one thread, whatever the split.
 
 Unit tests elsewhere use small arrays, below the size where passes are split; here the
@@ -11,8 +11,8 @@ import pytest
 import torch
 
 import scratchcnn as sc
-from scratchcnn.ops import activation, conv, parallel, pool
-from scratchcnn.optim import chunks
+from scratchcnn import threads as thread_control
+from scratchcnn.kernels import activation, chunks, conv, parallel, pool
 
 from scratchcnn.ops import naive as reference
 
@@ -21,13 +21,13 @@ from scratchcnn.ops import naive as reference
 def split_everything(monkeypatch):
     """Run every pass on 3 threads (blocks of unequal size), however small the array."""
     monkeypatch.setattr(parallel, "MIN_ELEMENTS", 0)
-    monkeypatch.setattr(parallel, "_threads", 3)
+    monkeypatch.setattr(thread_control, "_pass_threads", 3)
     monkeypatch.setattr(chunks, "CHUNK", 7)
 
 
 def one_thread(monkeypatch_context, func, *args):
     with monkeypatch_context() as patch:
-        patch.setattr(parallel, "_threads", 1)
+        patch.setattr(thread_control, "_pass_threads", 1)
         patch.setattr(chunks, "CHUNK", 1 << 30)
         return func(*args)
 
@@ -48,7 +48,7 @@ def test_for_blocks_reraises_an_error_from_a_worker(split_everything):
 
 
 def test_set_num_threads_sets_the_split(monkeypatch):
-    monkeypatch.setattr(parallel, "_threads", None)
+    monkeypatch.setattr(thread_control, "_pass_threads", None)
     before = sc.get_num_threads()
     try:
         sc.set_num_threads(1)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchcnn.explain import explain
+from scratchcnn.explain import Formatter as ExplainFormatter, explain
 from scratchcnn.models import alexnet
 from scratchcnn.nn import functional as F
 from scratchcnn.shapes import conv_output_size
@@ -134,11 +134,11 @@ def text(driver, element_id):
 
 
 def type_into(driver, element_id, value):
-    """Type ``value`` into a field as a user does (select all, type, Tab)."""
+    """Type ``value`` into a field as a user does (select all, type, Tab); ``""`` empties it."""
     from selenium.webdriver.common.keys import Keys
     field = driver.find_element("id", element_id)
     field.send_keys(Keys.CONTROL, "a")
-    field.send_keys(str(value), Keys.TAB)
+    field.send_keys(str(value) or Keys.DELETE, Keys.TAB)
 
 
 def cell(driver, table_id, row, col):
@@ -556,8 +556,8 @@ def test_number_fields_have_bounded_sliders_and_say_what_is_wrong(driver, url):
         assert (slider.get_attribute("min"), slider.get_attribute("max")) == (str(low), str(high))
         assert slider.get_attribute("aria-label")
     # Moving a slider sets its box and recomputes.
-    print(driver.execute_script("const s = document.getElementById('conv-padding-slider');"
-                          "s.value = 3; s.dispatchEvent(new Event('input')); return [s.value, document.getElementById('conv-padding').value, document.body.dataset.pending]"))
+    driver.execute_script("const s = document.getElementById('conv-padding-slider');"
+                          "s.value = 3; s.dispatchEvent(new Event('input'))")
     wait(driver, lambda d: settled(d) and "After padding (13, 13)" in text(d, "conv-caption"))
     assert driver.find_element("id", "conv-padding").get_attribute("value") == "3"
     # An empty box is not 0: it says so, and the stale output is cleared.
@@ -580,8 +580,7 @@ def test_number_fields_have_bounded_sliders_and_say_what_is_wrong(driver, url):
     image, kernel = np.array(DEFAULT_CONV["input"], float), np.array(DEFAULT_CONV["kernel"], float)
     expected = F.conv2d(Tensor(image[None, None]), Tensor(kernel[None, None]),
                         Tensor(np.array([0.5])), padding=1).numpy()[0, 0]
-    explain_fmt = explain().fmt if hasattr(explain(), "fmt") else Formatter(4)
-    assert cell(driver, "conv-output", 0, 0).text == explain_fmt.num(expected[0, 0])
+    assert cell(driver, "conv-output", 0, 0).text == ExplainFormatter(4).num(expected[0, 0])
     assert cell(driver, "conv-output", 0, 0).text.endswith(".5000")
     # A refused cell value stays visible and highlighted, and the grids wait for it.
     first = cell(driver, "conv-input", 0, 1).find_element("tag name", "input")
@@ -675,7 +674,7 @@ const low = [];
 for (const e of document.querySelectorAll(arguments[0] + ' *')) {
   const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || e.tagName === 'INPUT';
   if (!own || !e.getClientRects().length) continue;
-  if (e.tagName === 'INPUT' && !e.value) continue;
+  if (e.tagName === 'INPUT' && (!e.value || ['range', 'radio', 'checkbox'].includes(e.type))) continue;
   const a = lum(parse(getComputedStyle(e).color)), b = lum(back(e));
   const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
   if (ratio < 4.5) low.push(`${e.tagName}.${e.className} ${(e.value || e.textContent).slice(0, 20)}: ${ratio.toFixed(2)}`);

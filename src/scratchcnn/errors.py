@@ -74,3 +74,7 @@ class StateDictError(ScratchCNNError, KeyError, ValueError, RuntimeError):
 
 class DeviceError(ScratchCNNError, RuntimeError):
     """A device other than the CPU was asked for: scratchcnn computes on the CPU only."""
+
+
+class DimensionError(ShapeError, IndexError):
+    """A dimension index is out of range (PyTorch raises IndexError)."""

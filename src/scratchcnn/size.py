@@ -37,3 +37,8 @@ class Size(tuple):
 
     def __repr__(self):
         return f"torch.Size({list(self)})"
+
+    def __str__(self):
+        # Messages format shapes with f"{x.shape}": keep them reading "(2, 3)". The repr
+        # (what the REPL and containers show) is PyTorch's.
+        return tuple.__repr__(self)

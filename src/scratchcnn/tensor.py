@@ -17,7 +17,8 @@ import numpy as np
 
 from . import autograd, random
 from .device import CPU, check_device, is_device
-from .errors import ArgumentError, DTypeError, GraphError, ShapeError
+from .errors import ArgumentError, DimensionError, DTypeError, GraphError, ShapeError
+from .size import Size
 from .ops import activation as act
 from .ops import elementwise as ew
 from .ops import softmax as softmax_op
@@ -31,6 +32,23 @@ from .tensor_shape import ShapeMethods
 from .dtypes import bool_, float16, float32, float64, int32, int64, uint8  # noqa: E402
 default_float = float32
 
+
+
+def _legacy_array(data, sizes):
+    """``torch.Tensor(*sizes)`` (zeros; PyTorch leaves them uninitialised) or
+    ``torch.Tensor(data)`` (the default float dtype, whatever the numbers)."""
+    if data is None and not sizes:
+        return np.zeros((0,), default_float)
+    dims = (data,) + sizes
+    if all(type(d) is int for d in dims):
+        if any(d < 0 for d in dims):
+            raise ShapeError(f"Tensor(): negative dimension in size {dims}")
+        return np.zeros(dims, default_float)
+    if sizes:
+        raise ArgumentError(f"Tensor() takes sizes (ints) or one sequence of numbers, got "
+                            f"{dims!r}")
+    array = _python_data_to_array(data)
+    return array.astype(default_float) if array.dtype.kind in "iubf" else array
 
 
 def _python_data_to_array(data, dtype=None):
@@ -90,8 +108,15 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
                  "_vc", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor calls Tensor's reflected operator
 
-    def __init__(self, data, requires_grad=False, _node=None):
-        self._array = data if isinstance(data, np.ndarray) else _python_data_to_array(data)
+    def __init__(self, data=None, *sizes, requires_grad=False, _node=None):
+        if isinstance(data, np.ndarray):     # the library's own calls: the array as it is
+            self._array = data
+        elif isinstance(data, np.generic):   # a NumPy scalar (x[0] of an array) keeps its dtype
+            self._array = np.asarray(data)
+        elif isinstance(data, Tensor):
+            self._array = data._array
+        else:   # PyTorch's legacy constructor: Tensor(2, 3) or Tensor([1, 2]), default float
+            self._array = _legacy_array(data, sizes)
         self.grad = None
         self._node = _node
         self._retains_grad = False
@@ -120,7 +145,8 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
 
     @property
     def shape(self):
-        return self._array.shape
+        """The sizes of the dimensions, a :class:`~scratchcnn.size.Size` (a tuple)."""
+        return tuple.__new__(Size, self._array.shape)
 
     @property
     def dtype(self):
@@ -147,7 +173,18 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods):
         return False
 
     def size(self, dim=None):
-        return self._array.shape if dim is None else self._array.shape[dim]
+        """``size()``: the shape; ``size(dim)``: one dimension's size (negative counts
+        from the end)."""
+        if dim is None:
+            return tuple.__new__(Size, self._array.shape)
+        ndim = self._array.ndim
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(f"size(): dim must be an int, got {type(dim).__name__}")
+        if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
+            raise DimensionError(f"Dimension out of range (expected to be in range of "
+                                 f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim}) for a "
+                                 f"tensor of shape {tuple(self._array.shape)}")
+        return self._array.shape[dim]
 
     def dim(self):
         return self._array.ndim

@@ -11,8 +11,8 @@ What they limit: every BLAS and OpenMP thread pool that is loaded in the process
 when ``set_num_threads`` is called (NumPy's BLAS, and any OpenMP runtime: that
 includes the one a PyTorch imported earlier runs its intra-op pool on, so its thread
 count changes too, as ``torch.get_num_threads()`` then shows), and scratchcnn's own
-passes that it splits across threads (``scratchcnn.ops.parallel``, where present)
-follow the same count. What they do not: everything else in NumPy is single-threaded
+passes that it splits across threads (:mod:`scratchcnn.kernels.parallel`) follow the
+same count: this module is the one place that count is kept (:func:`pass_threads`). What they do not: everything else in NumPy is single-threaded
 anyway (copies, ``+``, ``maximum``, reductions); a PyTorch built without OpenMP, or
 imported after the call, keeps its own count (``torch.set_num_threads`` sets it). A
 library loaded *after* the call starts with its own default; to fix the count before
@@ -32,6 +32,7 @@ scratchcnn.errors.ArgumentError: set_num_threads() expects a positive int, got 0
 """
 
 import numbers
+import os
 from pathlib import Path
 
 import numpy
@@ -39,6 +40,8 @@ import numpy
 from .errors import ArgumentError
 
 _SUBJECT = "set_num_threads()"
+
+_pass_threads = None      # scratchcnn's own split; None: not set yet, ask BLAS the first time
 
 
 def _controller():
@@ -65,18 +68,30 @@ def _numpy_blas(controller):
 
 def set_num_threads(n):
     """Let NumPy's BLAS (and any loaded OpenMP runtime) use at most ``n`` threads, from now
-    on, for the whole process. ``n`` must be a positive int."""
+    on, for the whole process, and split scratchcnn's own passes into ``n`` blocks.
+    ``n`` must be a positive int."""
+    global _pass_threads
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ArgumentError(f"expects a positive int, got {n!r}", _SUBJECT)
     _controller().limit(limits=int(n))
-    try:
-        from .ops import parallel
-    except ImportError:   # an engine without threaded passes of its own
-        return
-    parallel.set_threads(int(n))
+    _pass_threads = int(n)
 
 
 def get_num_threads():
     """The number of threads NumPy's BLAS currently may use (1 if NumPy has no threaded BLAS)."""
     pool = _numpy_blas(_controller())
     return 1 if pool is None else int(pool.num_threads)
+
+
+def pass_threads():
+    """The number of threads scratchcnn's own array passes are split into
+    (:mod:`scratchcnn.kernels.parallel`): the last :func:`set_num_threads`, else BLAS's
+    count when first asked (one per usable CPU where threadpoolctl is missing)."""
+    global _pass_threads
+    if _pass_threads is None:
+        try:
+            _pass_threads = get_num_threads()
+        except ImportError:      # threadpoolctl missing: one per usable CPU, as BLAS does
+            _pass_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+                else os.cpu_count() or 1
+    return _pass_threads

@@ -15,6 +15,7 @@ calls each backward function once, and sums gradients that reach the same tensor
 from .engine import apply, constant, register_tensor_type, run_backward  # noqa: F401
 from .function import Function, FunctionCtx, Variable, backward, grad  # noqa: F401
 from .grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+    detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad, set_detect_anomaly,
+    set_grad_enabled,
 )
 from .graph import AccumulateGrad, Node, copy_shared  # noqa: F401

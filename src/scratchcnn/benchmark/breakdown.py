@@ -1,6 +1,7 @@
 """Where scratchcnn's conv2d forward + backward spends its time (``suite.py --breakdown``).
 
-The functions of ``scratchcnn.ops.conv`` are wrapped with a timer while the
+The functions of ``scratchcnn.kernels.conv`` (the conv2d the library runs; an older
+tree's ``scratchcnn.ops.conv``) are wrapped with a timer while the
 ``conv_fb`` case runs (``warmup`` untimed calls, then ``reps`` timed ones); the
 result is mean ms per call of:
 
@@ -18,7 +19,7 @@ result is mean ms per call of:
                     checks, the copy of ``g`` in ``Tensor.backward``
 ==================  ================================================================
 
-Wrapping works only while ``ops/conv.py`` keeps those names and ``F.conv2d`` reaches
+Wrapping works only while that module keeps those names and ``F.conv2d`` reaches
 them through the module (an older tree given with ``--src`` may not); a missing piece
 is left out of the result (``n/a`` in the table).
 """
@@ -31,7 +32,10 @@ KEYS = ("total", "im2col", "forward_rest", "scatter_windows", "backward_rest", "
 
 def conv_breakdown(spec, seed, reps, warmup=1):
     """Mean ms per call of each piece (see above) of the conv_fb case ``spec``."""
-    from scratchcnn.ops import conv
+    try:
+        from scratchcnn.kernels import conv    # the conv2d F.conv2d runs by default
+    except ImportError:                        # an older tree (--src) without the speed layer
+        from scratchcnn.ops import conv
 
     from .timing import time_calls
     from .work_scratchcnn import conv as conv_work

@@ -34,6 +34,7 @@ from .samplers import (
     WeightedRandomSampler,
 )
 from .workers import DataLoaderTimeoutError, WorkerInfo, get_worker_info
+from .distributed_sampler import DistributedSampler
 
 # What ``torch.utils.data`` offers (scratchcnn.utils.data re-exports exactly these).
 TORCH_NAMES = [
@@ -45,6 +46,7 @@ TORCH_NAMES = [
 
 __all__ = [
     *TORCH_NAMES, "WorkerInfo", "DataLoaderTimeoutError", "collate", "load_dataset",
+    "DistributedSampler",
     "LoadedDataset",
     "DATASET_NAMES", "MNIST_CLASSES", "FASHION_MNIST_CLASSES", "CIFAR10_CLASSES", "cache_dir",
     "download", "read_idx", "transforms", "DatasetError", "DatasetNotFoundError",

@@ -29,6 +29,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import random
 from ..errors import ArgumentError, DTypeError, ShapeError
+from .resize import resize_bilinear
 
 
 def _generator(rng):
@@ -254,5 +255,24 @@ class RandomHorizontalFlip(Transform):
         return f"p={self.p:g}"
 
 
+class Resize(Transform):
+    """Resize every image of the batch to ``size`` ((height, width), or an int for both)
+    with Pillow's bilinear filter (:func:`~scratchcnn.data.resize.resize_bilinear`): two
+    matrix products for the whole batch. uint8 stays uint8 (Pillow's numbers to within 1
+    grey level), floats become float32. Images stored at their native size (Tiny
+    ImageNet's 64x64) are resized to the model's input (227x227) batch by batch this way,
+    in the loader's workers."""
+
+    def __init__(self, size):
+        self.size = _pair(size, "size", "Resize", 1)
+
+    def __call__(self, batch, rng=None):
+        _check_batch(batch, repr(self))
+        return resize_bilinear(batch, self.size)
+
+    def extra_repr(self):
+        return f"size={self.size}"
+
+
 __all__ = ["Transform", "Compose", "Lambda", "ToFloat", "Normalize", "RandomCrop",
-           "RandomHorizontalFlip"]
+           "RandomHorizontalFlip", "Resize"]

@@ -17,10 +17,10 @@ import numbers
 
 import numpy as np
 
-from .. import random
+from .. import dispatch, random
 from ..autograd import apply
 from ..errors import ArgumentError, DTypeError, ShapeError, TargetError
-from ..ops import activation, conv, linear as linear_op, loss, pool, softmax as softmax_op
+from ..ops import activation, linear as linear_op, loss, softmax as softmax_op
 from ..ops import adaptive_pool, batchnorm as batchnorm_op, lrn
 from ..ops import conv_transpose as conv_transpose_op
 from ..ops.reduce import normalize_axes
@@ -30,6 +30,8 @@ from .functional_dropout import dropout1d, dropout2d, dropout3d  # noqa: F401
 from .functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                               huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss)
 from .functional_loss import legacy_reduction as _legacy_reduction
+from .functional_more import *  # noqa: F401,F403  (conv1d, max_pool1d, instance_norm, ...)
+from .functional_more import implicit_softmax_dim as _implicit_softmax_dim
 
 
 # --------------------------------------------------------------------- argument checks
@@ -180,8 +182,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"got {x.shape[1]} channels in shape {x.shape}", subject)
     if not isinstance(padding[0], tuple):      # per-side padding comes from 'same': it fits
         check_window_fits(x.shape, weight.shape[2:], padding, dilation, subject)
-    out = apply(conv.conv2d_forward, conv.conv2d_backward, x, weight, bias,
-                stride=stride, padding=padding, dilation=dilation, groups=groups)
+    out = apply(*dispatch.op("conv2d"), x, weight, bias, stride=stride, padding=padding,
+                dilation=dilation, groups=groups)
     return out[0] if unbatched else out
 
 
@@ -217,8 +219,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ShapeError(f"output size {out_shape[2:]} is not positive for input {x.shape}, "
                          f"kernel {weight.shape[2:]}, stride={stride}, padding={padding}, "
                          f"dilation={dilation}: padding is too large", subject)
-    out = apply(conv_transpose_op.conv_transpose2d_forward,
-                conv_transpose_op.conv_transpose2d_backward, x, weight, bias, stride=stride,
+    out = apply(*dispatch.op("conv_transpose2d"), x, weight, bias, stride=stride,
                 padding=padding, output_padding=output_padding, dilation=dilation, groups=groups)
     return out[0] if unbatched else out
 
@@ -251,7 +252,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not _is_float_tensor(x):   # padding is -inf, which integers cannot hold (as PyTorch)
         raise DTypeError(f"expects a floating point input, got {x.dtype}", subject)
     check_window_fits(x.shape, kernel, padding, dilation, subject)
-    out = apply(pool.max_pool2d_forward, pool.max_pool2d_backward, x, kernel_size=kernel,
+    out = apply(*dispatch.op("max_pool2d"), x, kernel_size=kernel,
                 stride=stride, padding=padding, dilation=dilation)
     return out[0] if unbatched else out
 
@@ -267,7 +268,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     x, unbatched = _unbatched(input, 4)
     check_image_batch(x, None, subject)
     check_window_fits(x.shape, kernel, padding, (1, 1), subject)
-    out = apply(pool.avg_pool2d_forward, pool.avg_pool2d_backward, x, kernel_size=kernel,
+    out = apply(*dispatch.op("avg_pool2d"), x, kernel_size=kernel,
                 stride=stride, padding=padding, count_include_pad=bool(count_include_pad))
     return out[0] if unbatched else out
 
@@ -312,7 +313,7 @@ def relu(input, inplace=False):
     """max(0, x); ``inplace=True`` overwrites ``input`` (PyTorch's in-place semantics)."""
     if inplace:
         return input._inplace_via(relu)
-    return apply(activation.relu_forward, activation.relu_backward, input)
+    return apply(*dispatch.op("relu"), input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -331,24 +332,31 @@ def sigmoid(input):
     return apply(activation.sigmoid_forward, activation.sigmoid_backward, input)
 
 
-def softmax(input, dim):
-    axis = _dim_arg(input, dim, "softmax()")
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x_i) / sum_j exp(x_j) along ``dim``; ``dtype`` casts the input first. Without
+    ``dim``, PyTorch's deprecated implicit choice (dim 0 for 0-, 1- and 3-D inputs, else 1)
+    with its UserWarning. See :mod:`scratchcnn.ops.softmax`."""
+    input, axis = _dim_arg(input, dim, "softmax", _stacklevel + 1, dtype)
     return apply(softmax_op.softmax_forward, softmax_op.softmax_backward, input, dim=axis)
 
 
-def log_softmax(input, dim):
-    axis = _dim_arg(input, dim, "log_softmax()")
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along ``dim``, without overflow; arguments as :func:`softmax`."""
+    input, axis = _dim_arg(input, dim, "log_softmax", _stacklevel + 1, dtype)
     return apply(softmax_op.log_softmax_forward, softmax_op.log_softmax_backward, input, dim=axis)
 
 
-def _dim_arg(input, dim, subject):
-    if dim is None:
-        raise ArgumentError("needs an explicit dim (PyTorch's implicit choice is deprecated)",
-                            subject)
+def _dim_arg(input, dim, name, stacklevel, dtype):
+    """(input cast to ``dtype``, the axis): checks, and the implicit dim when None."""
+    subject = f"{name}()"
     check_tensor(input, "input", subject)
+    if dim is None:  # softmax's caller: the frame ``stacklevel`` above the warning's
+        dim = _implicit_softmax_dim(name, input.ndim, stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
     if not _is_float_tensor(input):
         raise DTypeError(f"expects a floating point input, got {input.dtype}", subject)
-    return normalize_axes(dim, input.ndim)[0] if input.ndim else 0
+    return input, (normalize_axes(dim, input.ndim)[0] if input.ndim else 0)
 
 
 def _is_float_tensor(t):

@@ -32,7 +32,7 @@ class UninitializedParameter(Parameter):
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
         check_device(device, "UninitializedParameter")
-        super().__init__(np.empty((0,), np.dtype(dtype or np.float32)), requires_grad)
+        super().__init__(np.empty((0,), np.dtype(dtype or np.float32)), requires_grad=requires_grad)
 
     def materialize(self, shape, device=None, dtype=None):
         """Allocate the array of ``shape`` (values undefined until initialized) and become

@@ -7,21 +7,21 @@
     dropout(x)    = x * m / (1 - p),  m ~ Bernoulli(1 - p)    d/dx = m / (1 - p)
 """
 
-from . import parallel
 from .array_module import array_module
 
 
 def relu_forward(x):
+    """(max(x, 0), the mask x > 0): the mask is all the backward pass needs. Any shape.
+    Loop version: :func:`scratchcnn.ops.naive.relu_forward`; the library runs the
+    threaded :mod:`scratchcnn.kernels.activation` unless ``backends.kernels.enabled``
+    is False."""
     xp = array_module(x)
-    out = parallel.ufunc(xp.maximum, xp.empty_like(x), x, x.dtype.type(0))
-    # The mask is all backward needs (x > 0 <=> relu(x) > 0).
-    positive = parallel.ufunc(xp.greater, xp.empty(x.shape, dtype=bool), out, x.dtype.type(0))
-    return out, positive
+    return xp.maximum(x, x.dtype.type(0)), x > 0
 
 
 def relu_backward(grad, positive, needs_grad):
-    xp = array_module(grad)
-    return (parallel.ufunc(xp.multiply, xp.empty_like(grad), grad, positive),)
+    """dL/dx = g where x > 0, else 0 (0 at x == 0, as PyTorch)."""
+    return (grad * positive,)
 
 
 def leaky_relu_forward(x, negative_slope=0.01):

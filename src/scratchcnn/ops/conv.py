@@ -16,18 +16,24 @@ g = o // (O/G) and sees only that group's input channels c = g*C/G + c', c' < C/
 
 G = 1 is the ordinary convolution; G = C ("depthwise") filters each channel on its own.
 
-How it is computed (im2col): a strided *view* of ``xp`` lists, for every output
-position, the C*kh*kw input values under the kernel; copying that view gives the
+How it is computed (im2col, one matrix product, col2im): a strided *view* of ``xp``
+lists, for every output position, the C*kh*kw input values under the kernel; copying
+that view gives the
 matrix ``cols`` (C*kh*kw, N*OH*OW), one row per (channel, kernel offset) and one
 column per output position, and the whole convolution is one matrix product
 ``w.reshape(O, -1) @ cols``. With groups, each group's rows of ``cols`` are one
 contiguous block, so the product is a *batched* one over a group axis:
 ``w.reshape(G, O/G, -1) @ cols.reshape(G, -1, N*OH*OW)`` (one GEMM per group inside
-NumPy's matmul; no Python loop over groups or channels). The weight gradient is the
-product of ``cols`` with the output gradient transposed. The input gradient is the
-product of ``w`` transposed with the output gradient (one block of gradients per
-kernel offset), added back into place once per kernel offset (kh*kw loop iterations,
-each a whole-array operation; no loop over pixels, batch or channels): "col2im".
+NumPy's matmul; no Python loop over groups or channels). With G the output gradient
+as an (O, N*OH*OW) matrix::
+
+    dL/dw = G @ cols^T        (O, N*OH*OW)(N*OH*OW, C*kh*kw) -> (O, C*kh*kw)
+    dL/db = G summed over its columns
+    dcols = w^T @ G           (C*kh*kw, O)(O, N*OH*OW)      -> (C*kh*kw, N*OH*OW)
+
+and ``dcols`` is added back into place once per kernel offset (kh*kw loop iterations,
+each a whole-array operation; no loop over pixels, batch or channels): "col2im", the
+adjoint of the im2col copy.
 
 That last step, ``x -> w^T`` applied and scattered back, *is* a transposed convolution
 (:mod:`scratchcnn.ops.conv_transpose`): the backward pass of a convolution with respect
@@ -36,18 +42,17 @@ to its input is the forward pass of the transposed convolution with the same wei
 Padding is (ph, pw), the same on both sides, or ((top, bottom), (left, right)) where
 they differ (``padding='same'`` with an even kernel: PyTorch puts the extra row and
 column at the bottom and right).
+
+Loop version (the definition, term by term): :func:`scratchcnn.ops.naive.conv2d_forward`
+and :func:`scratchcnn.ops.naive.conv2d_backward`. The library runs the same computation
+faster through :mod:`scratchcnn.kernels.conv` (threaded copies, the GEMM orientations
+that suit BLAS, and no ``cols`` kept for large layers) unless
+``scratchcnn.backends.conv.algorithm = "im2col"`` or ``backends.kernels.enabled = False``
+selects this file (see :mod:`scratchcnn.dispatch`).
 """
 
 from ..shapes import conv_output_length as output_size  # noqa: F401 (layers import it here)
-from . import parallel
 from .array_module import array_module
-
-# The forward pass keeps ``cols`` for the weight gradient when it is at most this large;
-# a larger one is dropped and rebuilt from the input in backward. ``cols`` is kh*kw/(sh*sw)
-# times the input's size (25x for a 5x5 kernel), and keeping every layer's costs memory:
-# 565 MB for AlexNet at batch 32, more than all its activations. Rebuilding costs one
-# im2col copy (5-8% of such a layer's time); small layers (the MNIST CNN's) keep theirs.
-KEEP_COLS_UP_TO_BYTES = 64 * 2**20
 
 
 def padding_sides(padding):
@@ -86,30 +91,27 @@ def offset_slices(u, v, out_size, stride, dilation):
 
 
 def scatter_windows(grad_windows, padded_shape, stride, dilation, padding):
-    """Adjoint of :func:`windows`: add (N, C, OH, OW, kh, kw) values back into an
-    (N, C, Hp, Wp) array, then strip the padding. One pass per kernel offset."""
+    """Adjoint of :func:`windows` (col2im): add (N, C, OH, OW, kh, kw) values back into an
+    (N, C, Hp, Wp) array, then strip the padding. One whole-array pass per kernel offset::
+
+        out[n, c, i*sh + u*dh, j*sw + v*dw] += grad_windows[n, c, i, j, u, v]
+    """
     xp = array_module(grad_windows)
     n, c, oh, ow, kh, kw = grad_windows.shape
     (top, bottom), (left, right) = padding_sides(padding)
     out = xp.zeros(padded_shape, dtype=grad_windows.dtype)
-
-    def scatter_channels(channels):           # disjoint channel blocks: one per thread
-        for u in range(kh):
-            for v in range(kw):
-                rows, cols = offset_slices(u, v, (oh, ow), stride, dilation)
-                out[:, channels, rows, cols] += grad_windows[:, channels, :, :, u, v]
-
-    parallel.for_blocks(scatter_channels, c, grad_windows.size)
+    for u in range(kh):
+        for v in range(kw):
+            rows, cols = offset_slices(u, v, (oh, ow), stride, dilation)
+            out[:, :, rows, cols] += grad_windows[:, :, :, :, u, v]
     return out[:, :, top:padded_shape[2] - bottom, left:padded_shape[3] - right]
 
 
 def im2col(x, kernel, stride, padding, dilation, out_size=None):
     """(N, C, H, W) -> cols (C*kh*kw, N*OH*OW), plus the output size (OH, OW).
 
-    Row (c, u, v) of ``cols`` is input channel c seen through kernel offset (u, v), for
-    every output position (n, i, j). Channel-major rows, not one row per output
-    position: the copy then moves whole output rows (OW values, ``stride`` apart in the
-    input) at a time instead of kw values, which is 2-4x faster on 3x3 and 5x5 kernels.
+    ``cols[(c, u, v), (n, i, j)] = xp[n, c, i*sh + u*dh, j*sw + v*dw]``: row (c, u, v) is
+    input channel c seen through kernel offset (u, v), for every output position.
     ``out_size`` keeps only the first (OH, OW) positions (a transposed convolution's
     backward, whose output_padding rows no window of the forward pass started in).
     """
@@ -117,18 +119,14 @@ def im2col(x, kernel, stride, padding, dilation, out_size=None):
     if out_size is not None:
         view = view[:, :, :out_size[0], :out_size[1]]
     n, c, oh, ow, kh, kw = view.shape
-    cols = array_module(x).empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-    parallel.copy(cols, view.transpose(1, 4, 5, 0, 2, 3))
-    return cols.reshape(c * kh * kw, n * oh * ow), (oh, ow)
+    cols = view.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)   # the copy
+    return cols, (oh, ow)
 
 
 def channel_rows(grad):
-    """(N, O, OH, OW) -> a contiguous (O, N*OH*OW) copy: its columns follow the columns
-    (n, i, j) of ``cols``, so every product below reads it directly."""
+    """(N, O, OH, OW) -> (O, N*OH*OW): its columns follow the columns (n, i, j) of ``cols``."""
     n, o, oh, ow = grad.shape
-    rows = array_module(grad).empty((o, n, oh, ow), dtype=grad.dtype)
-    parallel.copy(rows, grad.transpose(1, 0, 2, 3))
-    return rows.reshape(o, n * oh * ow)
+    return grad.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
 
 
 def cols_product(weight, cols, n, out_size, bias, groups=1):
@@ -138,83 +136,63 @@ def cols_product(weight, cols, n, out_size, bias, groups=1):
     o = weight.shape[0]
     oh, ow = out_size
     if groups == 1:
-        out = weight.reshape(o, -1) @ cols                 # (O, N*OH*OW)
+        out = weight.reshape(o, -1) @ cols                                   # (O, N*OH*OW)
     else:
         out = xp.matmul(weight.reshape(groups, o // groups, -1),
-                        cols.reshape(groups, -1, cols.shape[1]))   # (G, O/G, N*OH*OW)
-    out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # an (N, O, OH, OW) view
-    # The copy to contiguous NCHW and the bias add in one pass: each (n, o) image is one
-    # contiguous block on both sides, so this copy is cheap (unlike a position-major GEMM
-    # result, which would need a real transpose).
+                        cols.reshape(groups, -1, cols.shape[1]))             # (G, O/G, N*OH*OW)
     y = xp.empty((n, o, oh, ow), dtype=out.dtype)
+    y[...] = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)     # back to (N, O, OH, OW)
     if bias is not None:
-        parallel.ufunc(xp.add, y, out, bias.reshape(o, 1, 1))
-    else:
-        parallel.copy(y, out)
+        y += bias.reshape(o, 1, 1)
     return y
 
 
 def weight_gradient(cols, grad_rows, weight_shape, groups=1):
-    """dL/dw (O, C/G, kh, kw) from cols (C*kh*kw, P) and G rows (O, P): cols @ G^T per
-    group, transposed."""
+    """dL/dw (O, C/G, kh, kw) = G @ cols^T per group, from cols (C*kh*kw, P) and
+    G (O, P)."""
     if groups == 1:
-        # cols @ G^T, transposed, rather than G @ cols^T: the same sums, but OpenBLAS's
-        # AVX-512 kernels run this orientation 5-20% faster on these shapes (alone; its
-        # AVX2 kernels run both alike; BENCHMARKS.md), and the (K, O) result is small
-        # enough that the transposing copy costs nothing.
-        return (cols @ grad_rows.T).T.reshape(weight_shape)
+        return (grad_rows @ cols.T).reshape(weight_shape)
     o, p = grad_rows.shape
     per_group = array_module(cols).matmul(
-        cols.reshape(groups, -1, p), grad_rows.reshape(groups, o // groups, p).transpose(0, 2, 1))
-    return per_group.transpose(0, 2, 1).reshape(weight_shape)     # (G, O/G, K) -> weight
+        grad_rows.reshape(groups, o // groups, p), cols.reshape(groups, -1, p).transpose(0, 2, 1))
+    return per_group.reshape(weight_shape)                          # (G, O/G, K) -> weight
 
 
 def input_gradient(grad_rows, weight, x_shape, out_size, stride, padding, dilation, groups=1):
-    """dL/dx (N, C, H, W) from G rows (O, N*OH*OW): w^T @ G, then col2im (this is the
-    transposed convolution of the output gradient)."""
+    """dL/dx (N, C, H, W) from G (O, N*OH*OW): dcols = w^T @ G per group, then col2im
+    (this is the transposed convolution of the output gradient)."""
     xp = array_module(grad_rows)
     n, c, h, w = x_shape
     o, cg, kh, kw = weight.shape
     oh, ow = out_size
-    # Offset-major product: rows ordered (u, v, c), so each kernel offset's gradients
-    # form one contiguous (C, N, OH, OW) block, which scatter_windows then reads in
-    # order (position-major rows would make every pass stride across the whole matrix).
     if groups == 1:
-        w_offsets = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-        dcols = w_offsets @ grad_rows
+        dcols = weight.reshape(o, -1).T @ grad_rows                        # (C*kh*kw, P)
     else:
-        # (kh, kw, G, C/G, O/G) @ (G, O/G, P) -> (kh, kw, G, C/G, P): batched over offsets
-        # and groups, already in the (u, v, c) row order that scatter_windows reads.
-        w_offsets = weight.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 2, 1)
-        dcols = xp.matmul(w_offsets, grad_rows.reshape(groups, o // groups, -1))
-    grad_windows = dcols.reshape(kh, kw, c, n, oh, ow).transpose(3, 2, 4, 5, 0, 1)
+        dcols = xp.matmul(weight.reshape(groups, o // groups, -1).transpose(0, 2, 1),
+                          grad_rows.reshape(groups, o // groups, -1))      # (G, C/G*kh*kw, P)
+    grad_windows = dcols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2)
     (top, bottom), (left, right) = padding_sides(padding)
     padded_shape = (n, c, h + top + bottom, w + left + right)
     return scatter_windows(grad_windows, padded_shape, stride, dilation, padding)
 
 
 def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    """y = conv2d(x, w) + b; see the module docstring for shapes and equations."""
-    kernel = weight.shape[2:]
-    cols, out_size = im2col(x, kernel, stride, padding, dilation)
+    """y = conv2d(x, w) + b: im2col, one matrix product, the bias. x (N, C, H, W),
+    w (O, C/G, kh, kw), b (O,) or None -> y (N, O, OH, OW); the cache keeps ``cols``."""
+    cols, out_size = im2col(x, weight.shape[2:], stride, padding, dilation)
     y = cols_product(weight, cols, x.shape[0], out_size, bias, groups)
-    # Either cols, or the input to rebuild it from (see KEEP_COLS_UP_TO_BYTES).
-    saved = cols if cols.nbytes <= KEEP_COLS_UP_TO_BYTES else x
-    cache = (x.shape, saved, weight, bias is not None, stride, padding, dilation, groups)
+    cache = (x.shape, cols, weight, bias is not None, stride, padding, dilation, groups)
     return y, cache
 
 
 def conv2d_backward(grad, cache, needs_grad):
-    """Gradients (dL/dx, dL/dw, dL/db) from dL/dy of shape (N, O, OH, OW)."""
-    x_shape, saved, weight, has_bias, stride, padding, dilation, groups = cache
-    cols = saved if saved.ndim == 2 else None      # else saved is the input x
+    """(dL/dx, dL/dw, dL/db) from dL/dy (N, O, OH, OW): G @ cols^T, the sum of G, and
+    col2im of w^T @ G (see the module docstring)."""
+    x_shape, cols, weight, has_bias, stride, padding, dilation, groups = cache
     grad_rows = channel_rows(grad)
     dx = dw = db = None
     if needs_grad[1]:
-        if cols is None:
-            cols, _ = im2col(saved, weight.shape[2:], stride, padding, dilation)
         dw = weight_gradient(cols, grad_rows, weight.shape, groups)
-        del cols                # a rebuilt cols is freed here, before dcols is allocated
     if has_bias and needs_grad[2]:
         db = grad.sum(axis=(0, 2, 3))
     if needs_grad[0]:

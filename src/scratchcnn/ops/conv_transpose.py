@@ -31,11 +31,14 @@ transposed convolution is a convolution. ``output_padding`` only adds rows/colum
 the bottom/right that no input value reaches (they hold the bias), to pick one of the
 ``stride`` output sizes that a stride-s convolution maps to the same H; in backward the
 convolution of gy keeps only the first (H, W) windows.
+
+The library runs the same computation through the threaded helpers of
+:mod:`scratchcnn.kernels.conv_transpose` unless ``scratchcnn.backends.kernels.enabled``
+is False (see :mod:`scratchcnn.dispatch`).
 """
 
 from ..shapes import conv_transpose_output_length
 from .conv import channel_rows, cols_product, im2col, input_gradient, weight_gradient
-from . import parallel
 from .array_module import array_module
 
 
@@ -56,11 +59,10 @@ def conv_transpose2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0),
                            groups)
     spread = input_gradient(channel_rows(x), weight, y_shape, x.shape[2:], stride, padding,
                             dilation, groups)          # a view into the padded result
-    y = xp.empty(y_shape, dtype=spread.dtype)          # contiguous, bias added in the copy
+    y = xp.empty(y_shape, dtype=spread.dtype)          # contiguous
+    y[...] = spread
     if bias is not None:
-        parallel.ufunc(xp.add, y, spread, bias.reshape(-1, 1, 1))
-    else:
-        parallel.copy(y, spread)
+        y += bias.reshape(-1, 1, 1)
     cache = (x, weight, bias is not None, stride, padding, dilation, groups)
     return y, cache
 

@@ -242,7 +242,8 @@ def relu_backward(grad, x):
 def softmax_cross_entropy_forward(logits, labels):
     """Mean over the batch of -log p[n, y_n], p[n, k] = exp(z[n, k]) / sum_j exp(z[n, j])
     (the largest logit subtracted first, so exp never overflows). Returns (loss, p).
-    Fast version: :func:`scratchcnn.ops.loss.cross_entropy_forward`."""
+    Fast version: :func:`scratchcnn.ops.softmax.log_softmax_forward`, then
+    :func:`scratchcnn.ops.loss.nll_loss_forward`."""
     n_batch, n_classes = logits.shape
     p = np.zeros_like(logits)
     total = 0.0

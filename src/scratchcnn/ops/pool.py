@@ -16,102 +16,48 @@ Average pooling::
 
 where ``D = kh*kw`` if ``count_include_pad`` else the number of non-padding elements
 in that window.
+
+Loop versions: :func:`scratchcnn.ops.naive.max_pool2d_forward` and the other pooling
+functions of :mod:`scratchcnn.ops.naive`. The library runs these through
+:mod:`scratchcnn.kernels.pool` (a running maximum over kernel offsets, threaded, with
+its own NaN routing; the same results) unless ``scratchcnn.backends.kernels.enabled``
+is False.
 """
 
-from . import parallel
 from .array_module import array_module
-from .conv import offset_slices, pad_spatial, scatter_windows, windows
+from .conv import pad_spatial, scatter_windows, windows
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding=(0, 0), dilation=(1, 1)):
+    """y (N, C, OH, OW) = the maximum of each window of x (N, C, H, W); the cache keeps
+    the kernel offset u*kw + v of each window's first maximum (argmax counts NaN as
+    the maximum, so a window with a NaN gives NaN, as in PyTorch)."""
     xp = array_module(x)
     view = windows(pad_spatial(x, padding, value=-xp.inf), kernel_size, stride, dilation)
-    out, argmax = _window_max(view, xp)
+    n, c, oh, ow, kh, kw = view.shape
+    flat = view.reshape(n, c, oh, ow, kh * kw)                 # a copy: one row per window
+    argmax = flat.argmax(axis=-1)                              # (N, C, OH, OW)
+    out = xp.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
     cache = (x.shape, argmax, kernel_size, stride, padding, dilation)
     return out, cache
 
 
-def _window_max(view, xp):
-    """Max over the (kh, kw) axes of the window view, and the kernel offset u*kw + v of
-    the first maximal element (row-major window order; a NaN counts as the maximum).
-
-    A running maximum over the kh*kw kernel offsets, each offset a whole-array step,
-    instead of copying every window out (an (N, C, OH, OW, kh*kw) array) and calling
-    argmax on rows of kh*kw values: 2-6x faster, and the offset index usually fits in
-    one byte (the smallest integer type that holds kh*kw - 1).
-    """
-    kh, kw = view.shape[-2:]
-    out = xp.empty(view.shape[:4], dtype=view.dtype)
-    argmax = xp.zeros(out.shape, dtype=xp.min_scalar_type(kh * kw - 1))
-
-    def max_of_channels(channels):            # disjoint channel blocks: one per thread
-        block_view, block_out, block_argmax = view[:, channels], out[:, channels], argmax[:, channels]
-        xp.copyto(block_out, block_view[..., 0, 0])
-        candidate = xp.empty_like(block_out)
-        better = xp.empty(block_out.shape, dtype=bool)
-        for k in range(1, kh * kw):
-            # One strided read into a contiguous buffer; the three steps after it then run
-            # on contiguous memory (faster than reading the strided view twice).
-            xp.copyto(candidate, block_view[..., k // kw, k % kw])
-            xp.greater(candidate, block_out, out=better)   # strictly: a tie keeps the earlier
-            # The running maximum. NaN propagates here, and is routed to the first NaN below.
-            # (Equal values differ at most as -0.0 / +0.0; on a tie x86 keeps ``out``, the
-            # earlier one, as the value at the argmax did.)
-            xp.maximum(candidate, block_out, out=block_out)
-            # k grows, so the offset to keep is the largest one that was better: a maximum
-            # instead of a masked store (masked stores are several times slower).
-            xp.maximum(block_argmax, better * argmax.dtype.type(k), out=block_argmax)
-
-    parallel.for_blocks(max_of_channels, out.shape[1], out.size * kh * kw)
-    nan = xp.isnan(out)
-    if nan.any():
-        _first_nan_wins(view, out, argmax, nan, xp)
-    return out, argmax
-
-
-def _first_nan_wins(view, out, argmax, nan, xp):
-    """In the windows that hold a NaN (``nan``), make the first NaN the maximum, as argmax
-    does: the output is that NaN and it receives the gradient. Only runs on NaN input."""
-    kw = view.shape[-1]
-    pending = nan.copy()
-    for k in range(view.shape[-2] * kw):
-        candidate = view[..., k // kw, k % kw]
-        first = pending & xp.isnan(candidate)
-        argmax[first] = k
-        out[first] = candidate[first]
-        pending &= ~first
-
-
 def max_pool2d_backward(grad, cache, needs_grad):
+    """dL/dx (N, C, H, W): each window's gradient g (N, C, OH, OW) goes to its argmax,
+    then the windows are added back into place (col2im)."""
     x_shape, argmax, (kh, kw), stride, padding, dilation = cache
     xp = array_module(grad)
     n, c, h, w = x_shape
-    (ph, pw), out_size = padding, grad.shape[2:]
-    padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
-    # Windows no longer than the stride never overlap (the usual 2x2 pooling with stride
-    # 2): every input is in at most one window, so each offset's slice is written once.
-    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, (kh, kw)))
-
-    def route_channels(channels):             # disjoint channel blocks: one per thread
-        block_grad, block_argmax, block_padded = grad[:, channels], argmax[:, channels], padded[:, channels]
-        routed = xp.empty_like(block_grad)
-        for k in range(kh * kw):
-            rows, cols = offset_slices(k // kw, k % kw, out_size, stride, dilation)
-            # The gradient where offset k was the maximum, 0 * grad elsewhere (as before:
-            # NaN where grad is not finite).
-            xp.multiply(block_grad, block_argmax == k, out=routed)
-            if disjoint:
-                # A store, not +=: no read of the slice. Adding 0 keeps the result identical
-                # to accumulating into zeros (0 + (-0.0) is +0.0).
-                xp.add(routed, 0, out=block_padded[:, :, rows, cols])
-            else:
-                block_padded[:, :, rows, cols] += routed
-
-    parallel.for_blocks(route_channels, c, grad.size * kh * kw)
-    return (padded[:, :, ph:ph + h, pw:pw + w],)
+    offsets = xp.arange(kh * kw).reshape(kh, kw)
+    is_max = argmax[..., None, None] == offsets                # (N, C, OH, OW, kh, kw)
+    grad_windows = grad[..., None, None] * is_max
+    (ph, pw) = padding
+    padded_shape = (n, c, h + 2 * ph, w + 2 * pw)
+    return (scatter_windows(grad_windows, padded_shape, stride, dilation, padding),)
 
 
 def avg_pool2d_forward(x, kernel_size, stride, padding=(0, 0), count_include_pad=True):
+    """y (N, C, OH, OW) = the sum of each window of x (N, C, H, W) divided by D."""
     xp = array_module(x)
     view = windows(pad_spatial(x, padding), kernel_size, stride, (1, 1))
     divisor = _divisor(x.shape, kernel_size, stride, padding, count_include_pad, x.dtype, xp)
@@ -121,6 +67,7 @@ def avg_pool2d_forward(x, kernel_size, stride, padding=(0, 0), count_include_pad
 
 
 def avg_pool2d_backward(grad, cache, needs_grad):
+    """dL/dx (N, C, H, W): g / D spread over each window, added back into place (col2im)."""
     x_shape, (kh, kw), stride, padding, divisor = cache
     xp = array_module(grad)
     share = grad / divisor                                           # (N, C, OH, OW)

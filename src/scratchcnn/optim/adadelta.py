@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from ..dispatch import update_in_place
 from .checks import check_implementation_flags, check_number
-from .chunks import for_chunks
 from .optimizer import Optimizer
 
 
@@ -43,7 +43,8 @@ class Adadelta(Optimizer):
         state["step"] += 1
 
         def update(p, g, square_avg, acc_delta):
-            # The equations above, in place on one chunk (see chunks.py).
+            # The equations above, in place (on whole arrays or on chunks of them:
+            # scratchcnn.dispatch.update_in_place).
             if maximize:
                 g = -g
             if weight_decay:
@@ -58,4 +59,4 @@ class Adadelta(Optimizer):
             acc_delta += (1 - rho) * delta * delta
             p -= (lr * delta).astype(p.dtype, copy=False)
 
-        for_chunks(update, param._array, grad, state["square_avg"], state["acc_delta"])
+        update_in_place(update, param._array, grad, state["square_avg"], state["acc_delta"])

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from ..dispatch import update_in_place
 from .checks import check_implementation_flags, check_number
-from .chunks import for_chunks
 from .optimizer import Optimizer
 
 
@@ -51,7 +51,8 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
 
         def update(p, g, state_sum):
-            # The equations above, in place on one chunk (see chunks.py).
+            # The equations above, in place (on whole arrays or on chunks of them:
+            # scratchcnn.dispatch.update_in_place).
             if maximize:
                 g = -g
             if weight_decay:
@@ -61,4 +62,4 @@ class Adagrad(Optimizer):
             std += eps
             p -= (clr * (g / std)).astype(p.dtype, copy=False)
 
-        for_chunks(update, param._array, grad, state["sum"])
+        update_in_place(update, param._array, grad, state["sum"])

@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
+from ..dispatch import update_in_place
 from .checks import check_betas, check_implementation_flags, check_number
-from .chunks import for_chunks, lerp_
+from .chunks import lerp_
 from .optimizer import Optimizer
 
 
@@ -61,7 +62,8 @@ class Adam(Optimizer):
         bias_correction2_sqrt = math.sqrt(1 - beta2 ** state["step"])
 
         def update(p, g, exp_avg, exp_avg_sq, *max_exp_avg_sq):
-            # The equations above, in place on one chunk (see chunks.py).
+            # The equations above, in place (on whole arrays or on chunks of them:
+            # scratchcnn.dispatch.update_in_place).
             if maximize:
                 g = -g
             if weight_decay and decoupled:
@@ -81,7 +83,7 @@ class Adam(Optimizer):
         moments = [state["exp_avg"], state["exp_avg_sq"]]
         if amsgrad:
             moments.append(state["max_exp_avg_sq"])
-        for_chunks(update, param._array, grad, *moments)
+        update_in_place(update, param._array, grad, *moments)
 
 
 class AdamW(Adam):

@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from ..dispatch import update_in_place
 from .checks import check_implementation_flags, check_number
-from .chunks import for_chunks, lerp_
+from .chunks import lerp_
 from .optimizer import Optimizer
 
 
@@ -54,7 +55,8 @@ class RMSprop(Optimizer):
         state["step"] += 1
 
         def update(p, g, square_avg, *extra):
-            # The equations above, in place on one chunk (see chunks.py).
+            # The equations above, in place (on whole arrays or on chunks of them:
+            # scratchcnn.dispatch.update_in_place).
             extra = list(extra)
             if maximize:
                 g = -g
@@ -82,4 +84,4 @@ class RMSprop(Optimizer):
             arrays.append(state["momentum_buffer"])
         if centered:
             arrays.append(state["grad_avg"])
-        for_chunks(update, param._array, grad, *arrays)
+        update_in_place(update, param._array, grad, *arrays)

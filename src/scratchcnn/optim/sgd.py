@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from ..dispatch import update_in_place
 from ..errors import ArgumentError
 from .checks import check_implementation_flags, check_number
-from .chunks import for_chunks
 from .optimizer import Optimizer
 
 
@@ -52,7 +52,8 @@ class SGD(Optimizer):
             state["momentum_buffer"] = np.empty_like(param._array, order="C")
 
         def update(p, g, *buffer):
-            # The equations above, in place on one chunk (see chunks.py).
+            # The equations above, in place (on whole arrays or on chunks of them:
+            # scratchcnn.dispatch.update_in_place).
             if maximize:
                 g = -g
             if weight_decay:
@@ -68,4 +69,4 @@ class SGD(Optimizer):
             p -= (lr * g).astype(p.dtype, copy=False)
 
         buffers = (state["momentum_buffer"],) if momentum else ()
-        for_chunks(update, param._array, grad, *buffers)
+        update_in_place(update, param._array, grad, *buffers)

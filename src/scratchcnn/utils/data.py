@@ -17,5 +17,6 @@ from ..data import (  # noqa: F401 - re-exported
     WeightedRandomSampler, WorkerInfo, default_collate, default_convert, get_worker_info,
     random_split,
 )
+from ..data import DistributedSampler  # noqa: F401 - torch.utils.data.DistributedSampler
 
-__all__ = [*TORCH_NAMES, "WorkerInfo"]
+__all__ = [*TORCH_NAMES, "DistributedSampler", "WorkerInfo"]

@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """A small convolutional autoencoder: ConvTranspose2d with output_padding, GroupNorm,
 F.pad, F.interpolate and nn.Upsample, ELU and Softplus, a sigmoid output with BCE."""
 import torch

@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """A Dataset subclass and TensorDataset read through DataLoader with worker processes,
 random_split with a seeded generator, and a training loop over the batches."""
 import torch

@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """A script that picks its device the way tutorials do, creates tensors on it, and
 moves a model and its batches there with .to(device) and .to(device, dtype)."""
 import torch

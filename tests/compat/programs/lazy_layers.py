@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """Lazy layers infer their input size at the first call; the optimizer is built
 before that call and must still update them."""
 import torch

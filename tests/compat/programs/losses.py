@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """Regression and binary losses with every reduction, and the deprecated
 size_average/reduce arguments, training a small network a few steps each."""
 import warnings

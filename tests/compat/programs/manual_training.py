@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """Autograd by hand, as in the 'learning PyTorch with examples' tutorial: raw
 tensors with requires_grad, grad_fn introspection, updates under no_grad, .grad.zero_(),
 detach, and a functional loss."""

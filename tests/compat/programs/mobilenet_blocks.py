@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """MobileNet-style blocks: depthwise and grouped convolutions, ReLU6, Hardswish, SiLU,
 GELU, a squeeze-and-excitation gate, LayerNorm on the pooled features, AdamW."""
 import torch

@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """Every optimizer a few steps on the same small network, with parameter groups."""
 import torch
 import torch.nn as nn

@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """torchvision's ResNet BasicBlock: out += identity on a non-leaf tensor,
 ReLU(inplace=True), a downsample branch, SGD with Nesterov momentum and MultiStepLR."""
 import torch

@@ -1,3 +1,4 @@
+# compat: float64 (every number this program records is computed in float64)
 """Learning-rate schedules stepped per batch and per epoch, as tutorials use them."""
 import torch
 import torch.nn as nn

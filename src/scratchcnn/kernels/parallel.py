@@ -8,7 +8,7 @@ time. Blocks are disjoint slices of the output, so no two threads write the same
 element, and the result is bit for bit that of the one-thread pass.
 
 The number of threads follows :func:`scratchcnn.set_num_threads` (the same count as
-BLAS); arrays under ``MIN_ELEMENTS`` are done in one block, where starting threads
+BLAS, kept in :mod:`scratchcnn.threads`); arrays under ``MIN_ELEMENTS`` are done in one block, where starting threads
 would cost more than it saves.
 
 >>> import numpy as np
@@ -23,9 +23,10 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
+from .. import threads as thread_control
+
 MIN_ELEMENTS = 1 << 18    # below ~1 MB of float32 one thread is faster
 
-_threads = None           # None: not set yet, ask BLAS the first time
 _executor = None
 _executor_key = None      # (workers, pid) it was made for: a forked child needs its own
 _executor_lock = threading.Lock()
@@ -38,23 +39,9 @@ class _WorkerFlag(threading.local):
 _inside_worker = _WorkerFlag()
 
 
-def set_threads(n):
-    """Use ``n`` threads from now on (called by :func:`scratchcnn.set_num_threads`)."""
-    global _threads
-    _threads = max(1, int(n))
-
-
 def threads():
-    """The number of threads a pass is split into."""
-    global _threads
-    if _threads is None:
-        try:
-            from ..threads import get_num_threads
-            _threads = get_num_threads()
-        except ImportError:          # threadpoolctl missing: one per usable CPU, as BLAS does
-            _threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-                else os.cpu_count() or 1
-    return _threads
+    """The number of threads a pass is split into (:func:`scratchcnn.threads.pass_threads`)."""
+    return thread_control.pass_threads()
 
 
 def _pool(workers):

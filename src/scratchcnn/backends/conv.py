@@ -1,0 +1,75 @@
+"""``scratchcnn.backends.conv``: which algorithm computes conv2d and conv_transpose2d.
+
+``algorithm`` is one of:
+
+``"auto"`` (default)
+    the speed layer, :mod:`scratchcnn.kernels.conv`: im2col with its copies and the
+    col2im scatter split across threads, the matrix products in the orientation that
+    suits BLAS, and ``cols`` rebuilt in backward for large layers (less memory);
+``"im2col"``
+    the plain op, ``src/scratchcnn/ops/conv.py`` exactly as written there: im2col, one
+    matrix product, col2im.
+
+Both compute the same convolution; results agree to float rounding (the matrix
+products add the same terms in another order). ``scratchcnn.backends.kernels.enabled =
+False`` selects the plain op as well, for every op. The setting is read when a layer
+runs forward; its backward pass uses the same implementation.
+
+>>> import scratchcnn as sc
+>>> sc.backends.conv.algorithm
+'auto'
+>>> with sc.backends.conv.flags(algorithm="im2col"):
+...     print(sc.backends.conv.algorithm)
+im2col
+>>> sc.backends.conv.algorithm = "fft"
+Traceback (most recent call last):
+...
+scratchcnn.errors.ArgumentError: backends.conv.algorithm expects one of 'auto', 'im2col', got 'fft'
+"""
+
+import contextlib
+import sys
+import types
+
+from ..errors import ArgumentError
+
+ALGORITHMS = ("auto", "im2col")
+
+_algorithm = "auto"
+
+
+def _checked(value):
+    if not isinstance(value, str) or value not in ALGORITHMS:
+        raise ArgumentError(f"expects one of {', '.join(map(repr, ALGORITHMS))}, got {value!r}",
+                            "backends.conv.algorithm")
+    return value
+
+
+@contextlib.contextmanager
+def flags(algorithm=None):
+    """``with backends.conv.flags(algorithm="im2col"): ...`` sets ``algorithm`` for the
+    block and restores the previous value after it (None: leave it as it is)."""
+    global _algorithm
+    before = _algorithm
+    if algorithm is not None:
+        _algorithm = _checked(algorithm)
+    try:
+        yield
+    finally:
+        _algorithm = before
+
+
+class _ConvBackend(types.ModuleType):
+    """This module, with ``algorithm`` checked when it is set."""
+
+    @property
+    def algorithm(self):
+        return _algorithm
+
+    @algorithm.setter
+    def algorithm(self, value):
+        global _algorithm
+        _algorithm = _checked(value)
+
+
+sys.modules[__name__].__class__ = _ConvBackend
