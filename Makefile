@@ -1,6 +1,8 @@
 # Two commands on a fresh machine (Python 3.11 and the package registries):
-#   make demo   - set up .venv and run `scratchcnn train` (digits_cnn on the bundled digits)
-#   make test   - set up .venv, the test data and a browser, then run the whole suite
+#   make demo   - set up .venv with the runtime dependencies only (no PyTorch) and run
+#                 `scratchcnn train` (digits_cnn on the bundled digits)
+#   make test   - add the dev extra (PyTorch, pytest, ...) to the same .venv, the test data
+#                 and a browser, then run the whole suite
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -10,16 +12,25 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup demo test test-data test-browser bench docs clean
 
+# Two stamps, one per layer of dependencies: .runtime (the package and what it needs to
+# train and predict) and .dev (the dev extra on top). .dev depends on .runtime, so demo
+# then test adds only the extra, test then demo installs nothing, and an edit of
+# pyproject.toml redoes both layers in order.
 # pip, not uv/poetry: torch==2.13.0 then resolves to the CPU build (see README).
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(BIN)/.runtime: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed
+# Everything (the dev extra): what bench, docs and the tests need.
+setup: $(BIN)/.dev
 
-demo: setup
+demo: $(BIN)/.runtime
 	$(BIN)/scratchcnn train
 
 # Debian's dataset-fashion-mnist, for the tests that train on real Fashion-MNIST images.
@@ -41,7 +52,7 @@ test-browser:
 		echo "warning: could not install chromium and chromium-driver"; \
 	fi
 
-test: setup test-data test-browser
+test: $(BIN)/.dev test-data test-browser
 	$(BIN)/python -m pytest
 
 # The suite of issue #5 (benchmarks/README.md); results go in BENCHMARKS.md.

@@ -5,6 +5,7 @@ files, path traversal, methods)."""
 import http.client
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -105,6 +106,45 @@ def test_conv_every_position_matches_torch(size, k, padding, stride, dilation):
         for cell, owner in enumerate(axis_owner):
             covering = [i for i in range(len(coords)) if cell in coords[i]]
             assert owner == (max(covering) if covering else -1)
+
+
+@pytest.mark.parametrize("bias", [0.0, -0.5])
+def test_conv_terms_labels_and_ranges_rebuild_the_equations(bias):
+    """The page colours each term by its weight: terms, bias term and output labels join
+    into the equation, written by ``scratchcnn explain``'s own formatter."""
+    from scratchcnn.explain import Formatter as ExplainFormatter
+    rng = np.random.default_rng(3)
+    image = rng.integers(-5, 10, (6, 6)).tolist()
+    kernel = rng.normal(size=(3, 3)).round(2).tolist()
+    result = explorers.conv_explorer({"input": image, "kernel": kernel, "stride": 2,
+                                      "padding": 1, "bias": bias})
+    fmt = ExplainFormatter(4)
+    expected = torch_conv(image, kernel, 1, 2, 1, bias)
+    padded = np.pad(np.array(image, float), 1)
+    for i in range(expected.shape[0]):
+        for j in range(expected.shape[1]):
+            terms = result["terms"][i][j]
+            assert len(terms) == 9
+            patch = padded[np.ix_(result["window_rows"][i], result["window_cols"][j])].ravel()
+            assert terms == [f"{fmt.num(a) if a >= 0 else f'({fmt.num(a)})'}*"
+                             f"{fmt.num(b) if b >= 0 else f'({fmt.num(b)})'}"
+                             for a, b in zip(patch, np.ravel(kernel))]
+            assert " + ".join(terms) + result["bias_term"] + " = " + \
+                result["labels"]["output"][i][j] == result["equations"][i][j]
+            assert result["labels"]["output"][i][j] == fmt.num(expected[i, j])
+    assert result["bias_term"] == ("" if bias == 0 else " + (-0.5000)")
+    assert result["labels"]["kernel"] == [[fmt.num(b) for b in row] for row in kernel]
+    assert result["ranges"]["output"]["low"] == pytest.approx(expected.min())
+    assert result["ranges"]["output"]["high"] == pytest.approx(expected.max())
+    assert result["ranges"]["input"]["labels"] == [fmt.num(np.min(image)), fmt.num(np.max(image))]
+
+
+def test_pool_labels_show_minus_infinity_and_no_dilation():
+    result = explorers.pool_explorer({"input": [[1, 2], [3, 4]], "window": 3, "stride": 1,
+                                      "padding": 1})
+    assert result["labels"]["padded"][0] == ["−∞"] * 4
+    assert result["formula"][0] == "out = (in - k + 2p) / s + 1, rounded down"
+    assert result["ranges"]["input"] == {"low": 1.0, "high": 4.0, "labels": ["1", "4"]}
 
 
 def test_conv_kernel_larger_than_padded_input_is_explained():
@@ -213,7 +253,9 @@ def test_pool_max_padding_is_minus_infinity_shown_as_null():
 
 def test_pool_refusals_come_from_the_library():
     result = explorers.pool_explorer({"input": [[1] * 5] * 5, "window": 2, "padding": 2})
-    assert result["valid"] is False and "at most half the kernel size" in result["problem"]
+    assert result["valid"] is False and result["problem"].startswith(
+        "Padding 2 is more than half the window (2 / 2): pooling allows a padding of at most 1")
+    assert result["max_padding"] == 1 and "dilation" not in " ".join(result["formula"])
     result = explorers.pool_explorer({"input": [[1] * 2] * 2, "window": 5, "padding": 1})
     assert result["valid"] is False and "larger than" in result["problem"]
     for body, field in (({"kind": "min"}, "kind"), ({"window": 8}, "window"),
@@ -244,6 +286,30 @@ def test_shapes_zoo_model_with_another_input_and_layout():
         Api(None).shapes({"model": "alexnet", "input": [1, 227, 227]})
 
 
+@pytest.mark.parametrize("body, message", [
+    ({"model": "alexnet", "input": [227, 227, 3]},
+     "alexnet takes 3 input channel(s), got 227 (sizes are C x H x W): did you mean 3x227x227?"),
+    ({"layers": "conv 8 3", "input": [227, 227, 3]},
+     "input must have at most 64 channels, got 227 (sizes are C x H x W): did you mean "
+     "3x227x227?"),
+    ({"layers": "Conv2d(3, 8, 3)", "input": [32, 32, 3]},
+     "line 1: conv expects 3 input channels, but its input has 32 (sizes are C x H x W): did "
+     "you mean 3x32x32?"),
+])
+def test_shapes_channels_last_input_asks_did_you_mean(body, message, server):
+    with pytest.raises(ValidationError) as raised:
+        Api(None).shapes(body)
+    assert str(raised.value) == message and raised.value.field == "input"
+    status, _, answer = call(server.url + "/api/shapes", "POST", body)
+    assert status == 400 and answer == {"error": message, "field": "input"}
+
+
+def test_shapes_channels_first_mismatch_has_no_hint():
+    with pytest.raises(ValidationError) as raised:
+        Api(None).shapes({"layers": "Conv2d(3, 8, 3)", "input": [1, 32, 32]})
+    assert "did you mean" not in str(raised.value)
+
+
 def test_shapes_layer_list_counts_like_the_zoo_model():
     result = Api(None).shapes({"layers": DEFAULT_LAYERS, "input": [1, 28, 28]})
     lenet = summary(models.lenet5(), (1, 28, 28), formulas=True)
@@ -265,7 +331,7 @@ def test_shapes_layer_list_counts_like_the_zoo_model():
     ("conv 8 3 stride=0", "stride must be an integer in 1..31, got 0"),
     ("conv 8 3 colour=2", "conv takes no argument 'colour'"),
     ("conv 8 x", "'x' is not a number"),
-    ("conv 2 8 3", "conv expects 2 input channels, but the previous layer gives 1"),
+    ("conv 2 8 3", "conv expects 2 input channels, but its input has 1"),
     ("linear 10", "add 'flatten' before it"),
     ("flatten\nconv 3 3", "needs an image input"),
     ("conv 8 29", "larger than the padded input"),
@@ -573,18 +639,26 @@ def test_static_files(server):
     assert b"scratchcnn visualizer" in page
     assert "default-src 'self'" in response.getheader("Content-Security-Policy")
     assert response.getheader("X-Content-Type-Options") == "nosniff"
-    status, response, script = raw_request(server, "GET", "/static/app.js")
-    assert status == 200 and response.getheader("Content-Type").startswith("text/javascript")
+    assert b'<script type="module" src="/static/main.js">' in page
     assert raw_request(server, "GET", "/static/style.css")[0] == 200
-    assert sorted(static_files()) == ["app.js", "index.html", "style.css"]
+    modules = sorted(name for name in static_files() if name.endswith(".js"))
+    assert sorted(static_files()) == sorted(modules + ["index.html", "style.css"])
+    for name in modules:          # ES modules: served as JavaScript, each small
+        status, response, script = raw_request(server, "GET", f"/static/{name}")
+        assert status == 200 and response.getheader("Content-Type").startswith("text/javascript")
+        script = script.decode()
+        assert len(script.splitlines()) <= 400, name
+        # every module it imports is one of the page's files (no build step, no CDN)
+        for imported in re.findall(r'from "\./([\w.]+)"', script):
+            assert imported in modules, (name, imported)
 
 
 @pytest.mark.parametrize("path", [
     "/static/../server.py", "/static/%2e%2e/server.py", "/static/%2E%2E%2Fserver.py",
     "/static/..%2f..%2f__init__.py", "/static/..%5cserver.py", "/../../etc/passwd",
     "/static//etc/passwd", "/static/%2fetc%2fpasswd", "/etc/passwd", "/static/",
-    "/static/./app.js", "/static/app.js%00.html", "/static/nothing.js", "/index.html/..",
-    "/static/\\..\\server.py", "/api/../static/app.js", "//etc/passwd",
+    "/static/./main.js", "/static/main.js%00.html", "/static/nothing.js", "/index.html/..",
+    "/static/\\..\\server.py", "/api/../static/main.js", "//etc/passwd",
 ])
 def test_no_file_outside_the_asset_folder(server, path):
     status, _, answer = raw_request(server, "GET", path)
@@ -771,7 +845,7 @@ def test_deeply_nested_bodies_are_refused(server):
 
 
 def test_head_requests_for_the_page(server):
-    for path, kind in (("/", "text/html"), ("/static/app.js", "text/javascript")):
+    for path, kind in (("/", "text/html"), ("/static/main.js", "text/javascript")):
         status, response, body = raw_request(server, "HEAD", path)
         assert status == 200 and response.getheader("Content-Type").startswith(kind)
         assert int(response.getheader("Content-Length")) > 1000 and body == b""

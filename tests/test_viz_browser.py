@@ -156,14 +156,14 @@ def marked(driver, table_id, cls):
             for td in driver.find_elements("css selector", f"#{table_id} td.{cls}")}
 
 
-def screenshot(driver, name):
-    """The whole page (up to 2400 px tall) as ``visualizer-<name>.png``."""
+def screenshot(driver, name, width=WIDTH):
+    """The whole page (up to 2400 px tall, ``width`` wide) as ``visualizer-<name>.png``."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.execute_script("document.activeElement && document.activeElement.blur()")
     height = min(driver.execute_script("return document.documentElement.scrollHeight"), 2400)
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}})
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
     path = SHOTS / f"visualizer-{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
     assert path.stat().st_size > 10_000
@@ -724,7 +724,7 @@ def test_largest_sizes_keep_window_kernel_output_and_equation_on_screen(driver, 
                     document.querySelector('#conv-output td.current'),
                     document.getElementById('conv-equation')].map(seen);""")
         assert all(inside), inside
-        screenshot(driver, "conv-largest")
+        screenshot(driver, "conv-largest", width=1400)
         set_fields(driver, (("size", 7), ("ksize", 3), ("padding", 1)), "Output (7, 7)")
         assert console_errors(driver) == []
     finally:

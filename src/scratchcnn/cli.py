@@ -156,15 +156,46 @@ def cmd_explain(args):
 def cmd_train(args):
     from .workflow import train
 
+    if args.nproc_per_node is not None:
+        return _launch_ranks(args)
     model, history, result, out_dir = train(
         data=args.data, model=args.model, data_dir=args.data_dir, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, seed=args.seed,
         out_dir=args.out, resume=args.resume, val_fraction=args.val_fraction,
         progress=not args.no_progress and sys.stderr.isatty(), plots=not args.no_plots,
-        limit=args.limit, overwrite=args.overwrite)
+        limit=args.limit, overwrite=args.overwrite, distributed=args.distributed,
+        timeout=args.dist_timeout, max_steps=args.max_steps)
+    if args.distributed and os.environ.get("RANK", "0") != "0":
+        return 0   # rank 0 alone reports
     print(f"checkpoints, metrics.csv and plots in {out_dir}")
     print(f"test accuracy: {100 * result['accuracy']:.2f}%")
     return 0
+
+
+def _launch_ranks(args):
+    """``train --nproc-per-node N``: the same command as N ranks of one job on this
+    machine, started through torchrun; every other option is passed on to the ranks."""
+    from .distributed.launch import launch_local
+    from .errors import ArgumentError
+    from .workflow import default_out_dir
+
+    if args.distributed:
+        raise ArgumentError("give --nproc-per-node N (starts N ranks here) or --distributed "
+                            "(this process is one rank started by torchrun), not both")
+    out_dir = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume
+                           else default_out_dir())
+    argv = ["train", "--distributed", "--out", out_dir]
+    for action in args.train_parser._actions:
+        value = getattr(args, action.dest, None)
+        if not action.option_strings or action.dest in ("help", "nproc_per_node", "out") \
+                or value is None or value == action.default:
+            continue
+        flag = max(action.option_strings, key=len)
+        if action.nargs == 0:   # a switch such as --no-plots
+            argv.append(flag)
+        else:
+            argv += [flag, *map(str, value if isinstance(value, (list, tuple)) else [value])]
+    return launch_local(args.nproc_per_node, argv, out_dir)
 
 
 def _print_evaluation(result, classes):
@@ -312,6 +343,10 @@ def build_parser():
                         "(default 0.1; 0: none)")
     p.add_argument("--limit", type=_bounded_int(2, 2 ** 63), metavar="N",
                    help="train on a random subset of N (at least 2) training images")
+    p.add_argument("--max-steps", type=_bounded_int(1, 2 ** 63), metavar="N",
+                   help="stop after N optimizer steps of this invocation, then validate, "
+                        "evaluate and write checkpoints and plots (smoke runs of big jobs; "
+                        "with --resume the count starts again)")
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/<timestamp>); "
                    "one that holds another run is refused unless --overwrite")
     p.add_argument("--overwrite", action="store_true",
@@ -321,7 +356,16 @@ def build_parser():
                         "size, seed and subset are used (giving different ones is refused)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
-    p.set_defaults(handler=cmd_train)
+    p.add_argument("--nproc-per-node", type=_bounded_int(1, 1024), metavar="N",
+                   help="train one model with N processes on this machine, started through "
+                        "torchrun (data-parallel; pip install 'scratchcnn[distributed]')")
+    p.add_argument("--distributed", action="store_true",
+                   help="run as one rank of a job started by torchrun on one or several "
+                        "machines (docs/distributed.md); --batch-size is the global batch")
+    p.add_argument("--dist-timeout", type=_positive_float, metavar="SECONDS",
+                   help="how long a rank waits for the others before the job stops "
+                        "(default 300)")
+    p.set_defaults(handler=cmd_train, train_parser=p)
 
     p = commands.add_parser("evaluate", help="accuracy, per-class accuracy and confusion "
                                              "matrix of a checkpoint")

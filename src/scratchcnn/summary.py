@@ -16,6 +16,10 @@ record what each leaf layer produced. Per layer:
   inputs: ``r_out = r_in + floor((k_eff - 1) / s) * j_in`` (shown rounded up).
 - with ``formulas=True``: the shape arithmetic, ``(227 - 11 + 2x0) / 4 + 1 = 55``.
 
+An input the model cannot take (too small for a kernel, or not the size its ``Linear``
+expects) raises :class:`ShapeError` naming the smallest input that works, found by
+:func:`smallest_input` with the layers' shape arithmetic (``scratchcnn.shapes``).
+
 >>> from scratchcnn import models, summary
 >>> s = summary(models.alexnet(), (3, 227, 227))
 >>> [row["output"] for row in s.rows[:3]]
@@ -33,8 +37,10 @@ import numpy as np
 from . import nn
 from .cost import check_model_cost
 from .autograd import no_grad
-from .errors import ShapeError
+from .errors import ScratchCNNError, ShapeError
 from .tensor import Tensor
+
+MAX_SEARCH = 1024   # the largest side smallest_input tries
 
 _SPATIAL = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d)
 
@@ -218,12 +224,53 @@ def _normalize_input(input_size):
     return shape
 
 
+def _fits(model, shape):
+    try:
+        model.output_shape(shape)
+    except ScratchCNNError:
+        return False
+    return True
+
+
+def smallest_input(model, channels, limit=MAX_SEARCH):
+    """The smallest square input ``(channels, s, s)`` (s = 1, 2, ... ``limit``) that
+    ``model`` takes, or None. Each size is checked by the layers' ``output_shape``
+    arithmetic (the formulas of :mod:`scratchcnn.shapes`), so no data is run.
+
+    >>> from scratchcnn import models
+    >>> smallest_input(models.lenet5(), 1)      # C3's 5x5 kernel needs S2 to give 5x5
+    (1, 28, 28)
+    """
+    return next(((channels, side, side) for side in range(1, limit + 1)
+                 if _fits(model, (1, channels, side, side))), None)
+
+
+def _check_fits(model, shape, title):
+    """ShapeError naming the smallest input that works when ``model`` cannot take
+    ``shape`` (N, C, H, W)."""
+    try:
+        model.output_shape(shape)
+    except ScratchCNNError as error:
+        # the given channels first; then the usual gray and colour ones
+        smallest = next(filter(None, (smallest_input(model, c)
+                                      for c in dict.fromkeys((shape[1], 1, 3)))), None)
+        if smallest is None:
+            raise
+        given = "x".join(map(str, shape[1:]))
+        wanted = "x".join(map(str, smallest))
+        raise ShapeError(f"{title} cannot take a {given} input: the smallest input that "
+                         f"works is {wanted} (--input {wanted}). {error}") from None
+
+
 def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=None):
     """Summarise ``model`` for an input of ``input_size`` = (C, H, W) or (N, C, H, W);
-    ``name`` titles the table (default: the model's class)."""
+    ``name`` titles the table (default: the model's class). An input the model cannot
+    take raises :class:`ShapeError` naming the smallest one that works."""
     if layout not in ("hwc", "nchw"):
         raise ValueError(f"layout must be 'hwc' or 'nchw', got {layout!r}")
     shape = _normalize_input(input_size)
+    if len(shape) == 4:
+        _check_fits(model, shape, name or type(model).__name__)
     if len(shape) == 4:   # costed by arithmetic first: a forward pass runs on zeros of it
         what = f"summary of {name or type(model).__name__} for {'x'.join(map(str, shape[1:]))}"
         check_model_cost(model, shape[1:], what)

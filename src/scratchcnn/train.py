@@ -30,6 +30,7 @@ from .safe_write import remove_temporaries, write_bytes
 from .serialization import save
 from .tensor import Tensor
 
+REPORT_SECONDS = 30    # without a progress bar, a line with img/s and the ETA this often
 HISTORY_FIELDS = ("epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                   "seconds", "images_per_second")
 
@@ -171,7 +172,7 @@ def restore_checkpoint(checkpoint, model, optimizer=None, scheduler=None, train_
 
 def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, scheduler=None,
         loss_fn=None, early_stopping=None, out_dir=None, checkpoint_meta=None, resume=None,
-        progress=True, log=None):
+        progress=True, log=None, distributed=None, max_steps=None):
     """Train ``model`` and return the per-epoch history (a list of dicts).
 
     - ``optimizer`` defaults to Adam(lr=1e-3); ``scheduler.step()`` runs after each epoch.
@@ -181,7 +182,15 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
       ``metrics.csv``; checkpoints are written atomically.
     - ``resume``: a checkpoint dict (``sc.load(path)``) to continue from; the result is the
       same as an uninterrupted run.
-    - ``log``: a function called with a one-line summary per epoch (e.g. ``print``).
+    - ``log``: a function called with a one-line summary per epoch (e.g. ``print``) and,
+      without a progress bar, every 30 seconds with the images per second and the ETA.
+    - ``max_steps``: stop after this many optimizer steps of this call, then validate and
+      write the checkpoints as at the end of an epoch. A checkpoint taken mid-epoch counts
+      the epochs completed and the loader's position, so resuming it finishes that epoch.
+    - ``distributed``: data-parallel training (a :class:`scratchcnn.distributed.DataParallel`
+      of ``model``): gradients are averaged over the ranks between backward and step, and
+      the epoch's loss and accuracy are totalled over all ranks. A loader whose sampler
+      has ``set_epoch`` (``DistributedSampler``) gets ``set_epoch(epoch - 1)`` each epoch.
     A NaN or infinite loss, or non-finite weights, optimizer state or validation loss at
     the end of an epoch, stop training with :class:`TrainingDivergedError` before any
     checkpoint of that epoch is written. Ctrl+C raises :class:`TrainingInterrupted`
@@ -196,6 +205,8 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
     if resume is not None:
         start_epoch, history = restore_checkpoint(resume, model, optimizer, scheduler,
                                                   train_loader)
+        # a run stopped by max_steps mid-epoch: that epoch's row is redone
+        history = [row for row in history if row["epoch"] <= start_epoch]
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
         remove_temporaries(out_dir)
@@ -218,23 +229,31 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, schedul
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             return _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler,
                            loss_fn, early_stopping, out_dir, checkpoint_meta, progress, log,
-                           start_epoch, history, state, best_val_loss, stale)
+                           start_epoch, history, state, best_val_loss, stale, distributed,
+                           max_steps)
     except KeyboardInterrupt:
         raise TrainingInterrupted(state["epoch"], state["last_good"]) from None
 
 
 def _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_fn,
             early_stopping, out_dir, checkpoint_meta, progress, log, start_epoch, history,
-            state, best_val_loss, stale):
+            state, best_val_loss, stale, distributed=None, max_steps=None):
     """The epoch loop of :func:`fit`; ``state`` tells fit where an interrupt struck."""
     last_good = state["last_good"]
+    steps_done, stopped_at = 0, None   # stopped_at: the loader's position at max_steps
     best_score = _best_score(history, val_loader is not None)
     for epoch in range(start_epoch + 1, epochs + 1):
         state["epoch"] = epoch
         model.train()
         started = time.perf_counter()
         seen, correct, loss_sum = 0, 0, 0.0
+        sampler = getattr(train_loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):   # DistributedSampler: the shuffle of this epoch
+            sampler.set_epoch(epoch - 1)
         batches = _progress(train_loader, len(train_loader), f"epoch {epoch}/{epochs}", progress)
+        planned = len(train_loader) if max_steps is None else \
+            min(len(train_loader), max_steps - steps_done)
+        reported = started
         for step, (images, labels) in enumerate(batches, 1):
             images, labels = _as_tensor(images), _as_tensor(labels)
             logits = model(images)
@@ -248,6 +267,8 @@ def _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_
                                             f"{hint}. Try a lower learning rate.")
             optimizer.zero_grad()
             loss.backward()
+            if distributed is not None:
+                distributed.all_reduce_gradients()
             optimizer.step()
             n = len(labels)
             seen += n
@@ -257,7 +278,18 @@ def _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_
                 elapsed = time.perf_counter() - started
                 batches.set_postfix(loss=f"{loss_sum / seen:.4f}",
                                     img_s=f"{seen / max(elapsed, 1e-9):.0f}")
+            elif log is not None and time.perf_counter() - reported >= REPORT_SECONDS:
+                reported = time.perf_counter()
+                log(_step_line(epoch, epochs, step, planned, seen, reported - started))
+            steps_done += 1
+            if max_steps is not None and steps_done >= max_steps:
+                if step < len(train_loader) and hasattr(train_loader, "state_dict"):
+                    stopped_at = train_loader.state_dict()   # mid-epoch: where to resume
+                break
         seconds = time.perf_counter() - started
+        if distributed is not None:   # the epoch's metrics over all ranks' shards
+            loss_sum, correct, seen = distributed.all_reduce_sum([loss_sum, correct, seen])
+            correct, seen = int(round(correct)), int(round(seen))
         if seen == 0:
             raise ScratchCNNError(f"fit(): the training loader produced no batches in epoch "
                                   f"{epoch} (is the data set smaller than one batch with "
@@ -279,6 +311,8 @@ def _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_
         if out_dir is not None:
             checkpoint = make_checkpoint(model, optimizer, scheduler, epoch, history,
                                          train_loader, checkpoint_meta)
+            if stopped_at is not None:   # a part of this epoch: resuming finishes it
+                checkpoint.update(epoch=epoch - 1, loader_state=stopped_at)
             save(checkpoint, os.path.join(out_dir, "last.npz"))
             last_good = state["last_good"] = os.path.join(out_dir, "last.npz")
             score = row["val_accuracy"] if val_loader is not None else -row["train_loss"]
@@ -287,6 +321,10 @@ def _epochs(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_
                 save(checkpoint, os.path.join(out_dir, "best.npz"))
             write_metrics_csv(history, os.path.join(out_dir, "metrics.csv"))
 
+        if max_steps is not None and steps_done >= max_steps:
+            if log is not None:
+                log(f"stopped after {steps_done} steps (max_steps)")
+            break
         if early_stopping and row["val_loss"] is not None:
             if row["val_loss"] < best_val_loss:
                 best_val_loss, stale = row["val_loss"], 0
@@ -329,6 +367,17 @@ def _best_score(history, has_validation):
     scores = [(row["val_accuracy"] if has_validation else -row["train_loss"])
               for row in history if (row.get("val_accuracy") is not None or not has_validation)]
     return max(scores) if scores else None
+
+
+def _step_line(epoch, epochs, step, planned, seen, elapsed):
+    """``epoch 1/30  step 120/2813  38.2 img/s  ETA 19m50s`` (to the end of the epoch, or
+    of the steps max_steps allows)."""
+    eta = elapsed / step * max(planned - step, 0)
+    minutes, seconds = divmod(int(round(eta)), 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
+    return (f"epoch {epoch}/{epochs}  step {step}/{planned}  "
+            f"{seen / max(elapsed, 1e-9):.1f} img/s  ETA {text}")
 
 
 def _epoch_line(row, epochs):

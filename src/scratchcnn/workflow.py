@@ -45,29 +45,44 @@ DATA_DEFAULTS = {
 # float32 size; Tiny ImageNet at 227x227 would need 62 GB as float32) and are converted
 # batch by batch in the loader.
 UINT8_DATA = ("mnist", "fashion-mnist", "cifar10", "image-folder", "tiny-imagenet")
+# Data sets kept at their files' own size (Tiny ImageNet: 64x64) and resized to the
+# model's input batch by batch in the loader (to 227x227 they would take 15 GB).
+NATIVE_SIZE_DATA = ("tiny-imagenet",)
+# Data sets whose batches are prepared by background threads of the DataLoader (reading
+# the cache or the files, resizing), overlapping the training step.
+BACKGROUND_DATA = ("image-folder", "tiny-imagenet")
+LOADER_WORKERS = 2
+EVAL_BATCH = 256              # evaluation batch for images up to 64x64
 
 
-def channel_stats(images, chunk=4096):
+def channel_stats(images, chunk=4096, indices=None):
     """Per-channel mean and std of (N, C, H, W) images (uint8 scaled to [0, 1]), as lists
-    (JSON-ready); computed in chunks so no float copy of the whole set is made."""
+    (JSON-ready); computed in chunks so no float copy of the whole set is made.
+    ``indices``: only these images (of a memory-mapped or file-backed set)."""
     scale = 1 / 255 if images.dtype == np.uint8 else 1.0
     total = np.zeros(images.shape[1])
     squares = np.zeros(images.shape[1])
-    for start in range(0, len(images), chunk):
-        part = images[start:start + chunk].astype(np.float64) * scale
+    size = len(images) if indices is None else len(indices)
+    for start in range(0, size, chunk):
+        rows = (slice(start, start + chunk) if indices is None
+                else indices[start:start + chunk])
+        part = np.asarray(images[rows]).astype(np.float64) * scale
         total += part.sum(axis=(0, 2, 3))
         squares += (part * part).sum(axis=(0, 2, 3))
-    count = len(images) * images.shape[2] * images.shape[3]
+    count = size * images.shape[2] * images.shape[3]
     mean = total / count
     std = np.sqrt(np.maximum(squares / count - mean * mean, 0))
     return [float(m) for m in mean], [float(max(s, 1e-8)) for s in std]
 
 
-def preprocess(preprocessing):
-    """The batch transform every split goes through: to float in [0, 1], then normalise."""
+def preprocess(preprocessing, resize_to=None):
+    """The batch transform every split goes through: to float in [0, 1], then normalise;
+    ``resize_to`` (H, W): first resize (bilinear, as Pillow) images kept at another size."""
     from .data import transforms as T
 
-    return T.Compose([T.ToFloat(), T.Normalize(preprocessing["mean"], preprocessing["std"])])
+    steps = [] if resize_to is None else [T.Resize(tuple(resize_to))]
+    return T.Compose(steps + [T.ToFloat(),
+                              T.Normalize(preprocessing["mean"], preprocessing["std"])])
 
 
 def normalize(images, preprocessing):
@@ -75,19 +90,25 @@ def normalize(images, preprocessing):
     return preprocess(preprocessing)(images)
 
 
-def _load(data, data_dir, split):
+def _load(data, data_dir, split, progress=None):
+    """A split; image files are decoded once into their cache (or, larger than memory,
+    per batch), Tiny ImageNet at its own 64x64."""
     from .data import load_dataset
 
     dtype = "uint8" if data in UINT8_DATA else "float32"
-    return load_dataset(data, root=data_dir, split=split, dtype=dtype)
+    extra = {"progress": progress} if data in BACKGROUND_DATA else {}
+    if data in NATIVE_SIZE_DATA:
+        extra["image_size"] = "original"
+    return load_dataset(data, root=data_dir, split=split, dtype=dtype, **extra)
 
 
-def split_validation(images, labels, fraction, seed):
-    """Hold out ``fraction`` of the training images (stratified) for validation."""
+def split_validation_indices(labels, fraction, seed):
+    """(train positions, validation positions or None) into ``labels``: ``fraction`` held
+    out, stratified, in the order :func:`split_validation` returns the images."""
     if not 0 <= fraction < 1:
         raise ArgumentError(f"the validation fraction must be in [0, 1), got {fraction}")
     if not fraction:
-        return (images, labels), None
+        return np.arange(len(labels)), None
     from sklearn.model_selection import train_test_split
     classes = len(np.unique(labels))
     held_out = int(np.ceil(fraction * len(labels)))
@@ -96,19 +117,51 @@ def split_validation(images, labels, fraction, seed):
             f"cannot hold out {fraction:.0%} of {len(labels)} images for validation with "
             f"every one of the {classes} classes on both sides; use more images (--limit) "
             "or another --val-fraction (0 disables validation)")
-    x_train, x_val, y_train, y_val = train_test_split(
-        images, labels, test_size=fraction, stratify=labels, random_state=seed)
-    return (x_train, y_train), (x_val, y_val)
+    train, held = train_test_split(np.arange(len(labels)), test_size=fraction,
+                                   stratify=labels, random_state=seed)
+    return train, held
+
+
+def split_validation(images, labels, fraction, seed):
+    """Hold out ``fraction`` of the training images (stratified) for validation."""
+    train, held = split_validation_indices(labels, fraction, seed)
+    if held is None:
+        return (images, labels), None
+    return (images[train], labels[train]), (images[held], labels[held])
+
+
+def _eval_batch_size(input_size, batch_size):
+    """256 for images up to 64x64; the training batch for larger ones (AlexNet's 227x227
+    at 256 per batch would need gigabytes of activations)."""
+    return EVAL_BATCH if input_size[-1] * input_size[-2] <= 64 * 64 else batch_size
+
+
+def _resize_to(data, data_shape, input_size):
+    """The (H, W) to resize a data set's images to, or None when they fit the model."""
+    if data in NATIVE_SIZE_DATA and list(data_shape[-2:]) != list(input_size[-2:]):
+        return tuple(input_size[-2:])
+    return None
 
 
 def default_out_dir():
     return os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
 
 
-def build_model(name, num_classes, input_size):
-    """A zoo model for ``num_classes``, checked against the data's image size."""
+def build_model(name, num_classes, input_size, data=None):
+    """A zoo model for ``num_classes``, checked against the data's image size; one that
+    does not fit raises ArgumentError saying in one line what to pass instead."""
     model = models.get(name, num_classes=num_classes)
-    model.output_shape((1,) + tuple(input_size))   # a clear error now, not mid-epoch
+    try:
+        model.output_shape((1,) + tuple(input_size))   # a clear error now, not mid-epoch
+    except ScratchCNNError:
+        if data is None:
+            raise
+        size = "x".join(map(str, input_size))
+        own = "x".join(map(str, models.input_size(name)))
+        fitting = [m for m in models.names() if list(models.input_size(m)) == list(input_size)]
+        instead = f", or a model made for {size}: {', '.join(fitting)}" if fitting else ""
+        raise ArgumentError(f"{name} takes {own} images and {data} images are {size}: pass "
+                            f"--data {models.natural_data(name)}{instead}") from None
     return model
 
 
@@ -264,20 +317,42 @@ def _pick(value, stored, default):
 
 def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr=None,
           optimizer=None, seed=None, out_dir=None, resume=None, val_fraction=None,
-          progress=True, log=print, plots=True, limit=None, overwrite=False):
+          progress=True, log=print, plots=True, limit=None, overwrite=False,
+          distributed=False, timeout=None, max_steps=None, num_workers=None):
     """Train a zoo model on a data set; returns (model, history, test result, out_dir).
 
     ``limit``: train on a random subset of at most this many training images (quick runs).
+    ``max_steps``: stop after this many optimizer steps of this call (then validate,
+    evaluate and write checkpoints and plots as at the end of any run).
+    ``num_workers``: background threads preparing batches (default 2 for image folders
+    and Tiny ImageNet, whose batches are read from disk and resized, else 0).
     ``out_dir`` must not hold another run unless ``overwrite`` (or it is the run that
     ``resume`` continues). On resume, options given again must agree with the checkpoint
     (each conflict is named); ``epochs`` is the new total and must exceed the epochs done.
     Defaults (None): digits, adam, seed 0, val_fraction 0.1, and the data set's model,
     epochs, batch size and lr.
+    ``distributed``: this process is one rank of a torchrun job (docs/distributed.md):
+    ``batch_size`` is the global batch, split over the ranks; rank 0 alone reads
+    ``resume`` (sent to the others), logs and writes files; ``timeout``: seconds a rank
+    waits for the others (default 300).
     """
-    from .data import DataLoader, TensorDataset
+    from .data import DataLoader, Subset
 
     check_options(epochs, batch_size, lr, seed, limit, val_fraction)
-    checkpoint = load(resume) if resume else None
+    if max_steps is not None and (not _is_int(max_steps) or max_steps < 1):
+        raise ArgumentError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if num_workers is not None and (not _is_int(num_workers) or num_workers < 0):
+        raise ArgumentError(f"num_workers must be an integer >= 0, got {num_workers!r}")
+    group = None
+    if distributed:
+        from .distributed.training import TrainingGroup
+        group = TrainingGroup(timeout)
+        if group.rank:   # only rank 0 prints and writes
+            log, progress, plots = None, False, False
+    writer = group is None or group.rank == 0
+    checkpoint = None
+    if resume:
+        checkpoint = group.load_checkpoint(resume) if group else load(resume)
     if checkpoint is not None:
         _check_train_checkpoint(checkpoint, resume)
         conflicts = _resume_conflicts(checkpoint, dict(
@@ -294,7 +369,8 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
             raise ArgumentError(f"{resume} has already trained {done} epochs; give --epochs "
                                 f"greater than {done} to train more")
     stored = checkpoint or {}
-    data = _pick(data, stored.get("data"), "digits")
+    # without --data a zoo model trains on the data set it is made for (digits_cnn: digits)
+    data = _pick(data, stored.get("data"), models.natural_data(model) if model else "digits")
     seed = _pick(seed, stored.get("seed"), 0)
     val_fraction = _pick(val_fraction, stored.get("val_fraction"), 0.1)
     optimizer = _pick(optimizer, stored.get("optimizer"), "adam")
@@ -310,33 +386,47 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
     if out_dir is None:
         out_dir = (os.path.dirname(os.path.abspath(resume)) if resume else
                    default_out_dir())
-    check_out_dir(out_dir, resume, overwrite)
-    remove_temporaries(out_dir)
+    if writer:
+        check_out_dir(out_dir, resume, overwrite)
+        remove_temporaries(out_dir)
 
     random.manual_seed(seed)
-    train_set = _load(data, data_dir, "train")
-    test_set = _load(data, data_dir, "test")
-    images, labels = train_set.images, train_set.labels
+    train_set = _load(data, data_dir, "train", progress=progress)
+    test_set = _load(data, data_dir, "test", progress=progress)
+    # The splits are index lists into the data set (never copies of its images, which
+    # may be a memory-mapped cache or files read per batch).
+    keep = np.arange(len(train_set.labels))
     if limit is not None:
-        keep = np.sort(np.random.default_rng(seed).permutation(len(labels))[:limit])
-        images, labels = images[keep], labels[keep]
-    (x_train, y_train), validation = split_validation(images, labels, val_fraction, seed)
+        keep = np.sort(np.random.default_rng(seed).permutation(len(keep))[:limit])
+    train_rows, val_rows = split_validation_indices(train_set.labels[keep], val_fraction, seed)
+    train_rows = keep[train_rows]
     preprocessing = (checkpoint or {}).get("preprocessing")
     if preprocessing is None:
-        mean, std = channel_stats(x_train)
+        mean, std = channel_stats(train_set.images, indices=train_rows)
         preprocessing = {"mean": mean, "std": std}
-    input_size = list(x_train.shape[1:])
+    data_shape = list(train_set.images.shape[1:])
+    input_size = list((checkpoint or {}).get("input_size") or data_shape)
+    if data in NATIVE_SIZE_DATA and checkpoint is None:
+        input_size = data_shape[:1] + list(models.input_size(model_name)[1:])
     classes = list(train_set.classes)
-    network = build_model(model_name, len(classes), input_size)
+    network = build_model(model_name, len(classes), input_size, data)
 
-    transform = preprocess(preprocessing)
-    train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size,
-                              shuffle=True, seed=seed, transform=transform)
+    transform = preprocess(preprocessing, _resize_to(data, data_shape, input_size))
+    workers = (LOADER_WORKERS if data in BACKGROUND_DATA else 0) if num_workers is None \
+        else num_workers
+    eval_batch = _eval_batch_size(input_size, batch_size)
+    x_train = Subset(train_set, train_rows)
+    if group is not None:   # this rank's shard of each epoch
+        train_loader = group.train_loader(x_train, batch_size, seed, transform)
+    else:
+        train_loader = DataLoader(x_train, batch_size=batch_size, shuffle=True, seed=seed,
+                                  transform=transform, num_workers=workers)
     val_loader = None
-    if validation is not None:
-        val_loader = DataLoader(TensorDataset(*validation), batch_size=256, transform=transform)
-    test_loader = DataLoader(TensorDataset(test_set.images, test_set.labels), batch_size=256,
-                             transform=transform)
+    if val_rows is not None:
+        val_loader = DataLoader(Subset(train_set, keep[val_rows]), batch_size=eval_batch,
+                                transform=transform, num_workers=workers)
+    test_loader = DataLoader(test_set, batch_size=eval_batch, transform=transform,
+                             num_workers=workers)
     parameters = list(network.parameters())
     opt = (optim.Adam(parameters, lr=lr) if optimizer == "adam" else
            optim.SGD(parameters, lr=lr, momentum=0.9))
@@ -345,17 +435,23 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
             "input_size": input_size, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "optimizer": optimizer, "seed": seed, "limit": limit, "val_fraction": val_fraction}
     if log:
-        log(f"{model_name} on {data}: {len(x_train)} train / "
-            f"{0 if validation is None else len(validation[1])} validation / "
-            f"{len(test_set.labels)} test images of {'x'.join(map(str, input_size))}; "
-            f"writing to {out_dir}")
+        resized = "" if data_shape == input_size else \
+            f" (stored at {'x'.join(map(str, data_shape))}, resized per batch)"
+        log(f"{model_name} on {data}: {len(train_rows)} train / "
+            f"{0 if val_rows is None else len(val_rows)} validation / "
+            f"{len(test_set.labels)} test images of {'x'.join(map(str, input_size))}"
+            f"{resized}; writing to {out_dir}")
     history = fit(network, train_loader, val_loader, epochs=epochs, optimizer=opt,
-                  out_dir=out_dir, checkpoint_meta=meta, resume=checkpoint, progress=progress,
-                  log=log)
+                  out_dir=out_dir if writer else None, checkpoint_meta=meta,
+                  resume=checkpoint, progress=progress, log=log,
+                  distributed=group.data_parallel(network) if group else None,
+                  max_steps=max_steps)
     result = evaluate(network, test_loader, num_classes=len(classes))
+    if group is not None:
+        group.close()
     if plots:
         write_plots(network, history, result["confusion"], classes,
-                    normalize(test_set.images[:1], preprocessing)[0], out_dir)
+                    transform(np.asarray(test_set.images[:1]))[0], out_dir)
     return network, history, result, out_dir
 
 
@@ -370,7 +466,7 @@ def write_plots(model, history, confusion, classes, example, out_dir):
 
 def evaluate_checkpoint(path, data=None, data_dir=None, split="test"):
     """(result dict, checkpoint) of a saved model on a data set's split."""
-    from .data import DataLoader, TensorDataset
+    from .data import DataLoader
 
     model, checkpoint = load_model(path)
     if checkpoint.get("preprocessing") is None:
@@ -379,12 +475,16 @@ def evaluate_checkpoint(path, data=None, data_dir=None, split="test"):
     if data is None:
         data = checkpoint.get("data", "digits")
     dataset = _load(data, data_dir, split)
-    if list(dataset.images.shape[1:]) != list(checkpoint.get("input_size",
-                                                             dataset.images.shape[1:])):
-        raise ArgumentError(f"{data} images are {dataset.images.shape[1:]}, the model was "
+    data_shape = list(dataset.images.shape[1:])
+    input_size = list(checkpoint.get("input_size") or data_shape)
+    resize_to = _resize_to(data, data_shape, input_size)
+    if data_shape[:1] + list(resize_to or data_shape[1:]) != input_size:
+        raise ArgumentError(f"{data} images are {tuple(data_shape)}, the model was "
                             f"trained on {tuple(checkpoint['input_size'])}")
-    loader = DataLoader(TensorDataset(dataset.images, dataset.labels), batch_size=256,
-                        transform=preprocess(checkpoint["preprocessing"]))
+    workers = LOADER_WORKERS if data in BACKGROUND_DATA else 0
+    loader = DataLoader(dataset, batch_size=_eval_batch_size(input_size, 256),
+                        transform=preprocess(checkpoint["preprocessing"], resize_to),
+                        num_workers=workers)
     classes = checkpoint.get("classes")
     if classes is None:
         classes = list(dataset.classes)

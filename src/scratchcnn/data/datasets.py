@@ -61,7 +61,10 @@ class LoadedDataset(Dataset):
     """A split of a data set: ``images`` (N, C, H, W) float32 in [0, 1] (or uint8 0..255
     when loaded with ``dtype="uint8"``), ``labels`` (N,) int64, ``classes`` (names, index =
     label), ``name``, ``split``. It is a :class:`~scratchcnn.data.Dataset`: a
-    :class:`~scratchcnn.data.DataLoader` batches it directly."""
+    :class:`~scratchcnn.data.DataLoader` batches it directly. Image files come as a
+    read-only memory-mapped array (their cache on disk) or, for sets larger than memory,
+    a :class:`~scratchcnn.data.image_files.FileImages` that decodes what it is indexed
+    with."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -124,7 +127,7 @@ def check_labels(labels, num_classes, path, name):
 
 
 def load_dataset(name, root=None, split="train", *, image_size=None, channels=None,
-                 dtype="float32", download=False):
+                 dtype="float32", download=False, storage="auto", progress=None):
     """Load split ``split`` of data set ``name`` (one of :data:`DATASET_NAMES`).
 
     - ``digits``: scikit-learn's 8x8 digits, pixels / 16, split 80/20 stratified with a fixed
@@ -144,7 +147,17 @@ def load_dataset(name, root=None, split="train", *, image_size=None, channels=No
       62 GB as float32 - use ``image_size=64`` or ``dtype="uint8"`` to fit in less).
 
     ``dtype="uint8"`` keeps the raw pixels 0..255 (4x less memory; put
-    ``transforms.ToFloat()`` in the loader). ``download=True`` fetches missing MNIST,
+    ``transforms.ToFloat()`` in the loader). ``image_size="original"`` keeps image files
+    at their own size (Tiny ImageNet's 64x64: 1.2 GB of uint8 for the training split;
+    resize per batch with ``transforms.Resize``).
+
+    ``storage`` (image-folder and tiny-imagenet): ``"auto"`` (default) decodes the image
+    files once into a cache on disk (a memory-mapped ``.npy`` in
+    ``<folder>/.scratchcnn-cache/``, reused while the files are unchanged, built on
+    threads with a progress bar on a terminal - ``progress`` True/False forces it) when
+    the decoded images take at most half of the machine's memory, and otherwise
+    (``"files"``) decodes each batch from its files when a loader asks for it;
+    ``"cache"``, ``"files"`` and ``"memory"`` (decode into memory every time) choose. ``download=True`` fetches missing MNIST,
     Fashion-MNIST or CIFAR-10 files (SHA-256 verified) first.
     Returns a :class:`LoadedDataset`; corrupt files raise :class:`DatasetError`, missing
     ones :class:`DatasetNotFoundError` saying which files to put where.
@@ -156,16 +169,16 @@ def load_dataset(name, root=None, split="train", *, image_size=None, channels=No
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.uint8)):
         raise ArgumentError(f"load_dataset expects dtype float32 or uint8, got {dtype}")
-    if name not in ("image-folder", "tiny-imagenet") and (image_size is not None
-                                                          or channels is not None):
-        raise ArgumentError(f"image_size and channels apply to image-folder and "
+    if name not in ("image-folder", "tiny-imagenet") and (
+            image_size is not None or channels is not None or storage != "auto"):
+        raise ArgumentError(f"image_size, channels and storage apply to image-folder and "
                             f"tiny-imagenet, not {name}")
     if name == "digits":
         return _load_digits(split, dtype)
     if name in ("image-folder", "tiny-imagenet"):
         from . import images
         loader = images.load_image_folder if name == "image-folder" else images.load_tiny_imagenet
-        return loader(root, split, image_size, channels, dtype)
+        return loader(root, split, image_size, channels, dtype, storage, progress)
     reader = _load_cifar10 if name == "cifar10" else _load_idx_dataset
     try:
         return reader(name, root, split, dtype)

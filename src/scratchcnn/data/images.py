@@ -1,8 +1,17 @@
 """Data sets of image files (Pillow): a folder per class, and Tiny ImageNet.
 
 Images are decoded, converted to RGB or grayscale and resized (bicubic, as
-``scratchcnn predict`` does) straight into one preallocated array, on a few threads
-(Pillow releases the GIL while decoding).
+``scratchcnn predict`` does) straight into preallocated arrays, on a few threads
+(Pillow releases the GIL while decoding). Where the decoded pixels are kept is the
+``storage`` of :func:`~scratchcnn.data.load_dataset`:
+
+- ``"cache"``: decoded once into a memory-mapped uint8 ``.npy`` that later runs reuse
+  (:mod:`.image_cache`);
+- ``"files"``: nothing is decoded up front; each batch is decoded from its files when
+  the loader asks for it (:mod:`.image_files`), for folders larger than memory;
+- ``"memory"``: decoded into one array in memory, every time;
+- ``"auto"`` (default): ``"cache"`` when the decoded images take at most half of the
+  machine's memory, else ``"files"``.
 """
 
 import os
@@ -13,12 +22,15 @@ import numpy as np
 from ..errors import ArgumentError
 from .datasets import LoadedDataset, cache_dir, convert_pixels
 from .errors import DatasetError, DatasetNotFoundError
+from .image_cache import cached_images
+from .image_files import FileImages
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm",
                     ".pgm")
 IMAGE_FOLDER_SIZE = 64       # Tiny VGG's input, the default model for image folders
 TINY_IMAGENET_SIZE = 227     # the guide's AlexNet
 TINY_IMAGENET_URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
+STORAGES = ("auto", "cache", "files", "memory")
 _SPLIT_FOLDERS = {"train": ("train",), "test": ("test", "val", "valid", "validation"),
                   "val": ("val", "valid", "validation", "test")}
 
@@ -88,6 +100,39 @@ def read_images(paths, size, channels=3, dtype=np.float32, workers=None):
     return out
 
 
+def memory_bytes():
+    """The machine's physical memory in bytes (a large number where unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return 1 << 40
+
+
+def _decoder(size, channels):
+    def decode(paths, dtype=np.uint8):
+        return read_images(paths, size, channels, dtype, workers=1)
+    return decode
+
+
+def load_images(folder, key, paths, size, channels, dtype, storage="auto", progress=None):
+    """The images ``paths`` decoded to (N, channels, *size) ``dtype`` as ``storage`` says
+    (see the module docstring); ``key`` names the cache (e.g. ``tiny-imagenet-train``)."""
+    if storage not in STORAGES:
+        raise ArgumentError(f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
+    shape = (len(paths), channels, *size)
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if storage == "auto":
+        storage = "cache" if nbytes <= memory_bytes() // 2 else "files"
+    if storage == "memory":
+        return read_images(paths, size, channels, dtype)
+    decode = _decoder(size, channels)
+    if storage == "files":
+        return FileImages(paths, shape[1:], dtype, decode)
+    pixels = cached_images(folder, f"{key}-{size[0]}x{size[1]}x{channels}", paths, shape,
+                           decode, progress=progress)
+    return pixels if np.dtype(dtype) == np.uint8 else convert_pixels(pixels, dtype)
+
+
 def _resolve_size(image_size, default, first_path):
     if image_size is None:
         image_size = default
@@ -152,7 +197,7 @@ def _scan(folder, classes):
     return paths, np.asarray(labels, dtype=np.int64)
 
 
-def load_image_folder(root, split, image_size, channels, dtype):
+def load_image_folder(root, split, image_size, channels, dtype, storage="auto", progress=None):
     if root is None:
         raise ArgumentError("image-folder needs root (--data-dir): a folder with one subfolder "
                             "of images per class, or train/ and test/ folders of those")
@@ -188,7 +233,8 @@ def load_image_folder(root, split, image_size, channels, dtype):
         raise DatasetError(f"{folder}: no image files ({', '.join(IMAGE_EXTENSIONS)}) in the "
                            f"class folders {classes}")
     size = _resolve_size(image_size, IMAGE_FOLDER_SIZE, paths[0])
-    images = read_images(paths, size, _resolve_channels(channels), dtype)
+    images = load_images(root, f"image-folder-{split}", paths, size,
+                         _resolve_channels(channels), dtype, storage, progress)
     return LoadedDataset(images, labels, classes, "image-folder", split)
 
 
@@ -253,7 +299,7 @@ def _tiny_imagenet_classes(folder, wnids):
             for w in wnids]
 
 
-def load_tiny_imagenet(root, split, image_size, channels, dtype):
+def load_tiny_imagenet(root, split, image_size, channels, dtype, storage="auto", progress=None):
     folder = _tiny_imagenet_folder(root)
     wnids_path = os.path.join(folder, "wnids.txt")
     wnids = [line.strip() for line in _read_lines(wnids_path) if line.strip()]
@@ -296,6 +342,8 @@ def load_tiny_imagenet(root, split, image_size, channels, dtype):
     if not paths:
         raise DatasetError(f"{folder}: no {split} images")
     size = _resolve_size(image_size, TINY_IMAGENET_SIZE, paths[0])
-    images = read_images(paths, size, _resolve_channels(channels), dtype)
+    # val and its alias test share one cache
+    images = load_images(folder, f"tiny-imagenet-{'train' if split == 'train' else 'val'}",
+                         paths, size, _resolve_channels(channels), dtype, storage, progress)
     return LoadedDataset(images, np.asarray(labels, dtype=np.int64),
                          _tiny_imagenet_classes(folder, wnids), "tiny-imagenet", split)

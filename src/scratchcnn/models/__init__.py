@@ -5,20 +5,23 @@
 ['alexnet', 'alexnet_tiny_imagenet', 'digits_cnn', 'lenet5', 'mnist_cnn', 'tiny_vgg']
 >>> models.input_size("alexnet")
 (3, 227, 227)
+>>> models.natural_data("lenet5")
+'mnist'
 """
 
 from ..errors import ArgumentError
 from .alexnet import AlexNet, AlexNetTinyImageNet, alexnet, alexnet_tiny_imagenet
 from .small import LeNet5, digits_cnn, lenet5, mnist_cnn, tiny_vgg
 
-# name -> (constructor, the (C, H, W) input it is designed for)
+# name -> (constructor, the (C, H, W) input it is designed for, the data set of
+# scratchcnn.data.DATASET_NAMES whose images it takes as they load: its natural data)
 _REGISTRY = {
-    "alexnet": (alexnet, (3, 227, 227)),
-    "alexnet_tiny_imagenet": (alexnet_tiny_imagenet, (3, 227, 227)),
-    "digits_cnn": (digits_cnn, (1, 8, 8)),
-    "lenet5": (lenet5, (1, 28, 28)),
-    "mnist_cnn": (mnist_cnn, (1, 28, 28)),
-    "tiny_vgg": (tiny_vgg, (3, 64, 64)),
+    "alexnet": (alexnet, (3, 227, 227), "tiny-imagenet"),
+    "alexnet_tiny_imagenet": (alexnet_tiny_imagenet, (3, 227, 227), "tiny-imagenet"),
+    "digits_cnn": (digits_cnn, (1, 8, 8), "digits"),
+    "lenet5": (lenet5, (1, 28, 28), "mnist"),
+    "mnist_cnn": (mnist_cnn, (1, 28, 28), "mnist"),
+    "tiny_vgg": (tiny_vgg, (3, 64, 64), "image-folder"),
 }
 
 
@@ -44,5 +47,11 @@ def input_size(name):
     return _entry(name)[1]
 
 
-__all__ = ["get", "names", "input_size", "AlexNet", "AlexNetTinyImageNet", "LeNet5", "alexnet",
+def natural_data(name):
+    """The data set (a name of ``scratchcnn.data.DATASET_NAMES``) whose images, as they
+    load, fit the model ``name``: what ``scratchcnn train --model NAME`` trains on."""
+    return _entry(name)[2]
+
+
+__all__ = ["get", "names", "input_size", "natural_data", "AlexNet", "AlexNetTinyImageNet", "LeNet5", "alexnet",
            "alexnet_tiny_imagenet", "lenet5", "mnist_cnn", "digits_cnn", "tiny_vgg"]

@@ -1,7 +1,13 @@
-"""Activation layers (no parameters): the non-linearities between the linear layers."""
+"""Activation layers: the non-linearities between the linear layers (PReLU learns its
+negative slope; the others have no parameters)."""
 
+import numbers
+
+import numpy as np
+
+from ..device import check_device
 from . import functional as F
-from .module import Module
+from .module import Module, Parameter
 
 
 class _Elementwise(Module):
@@ -68,7 +74,8 @@ class Softmax(_Elementwise):
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, self.dim)
+        # _stacklevel: a dim=None warning points at the line that called the module.
+        return F.softmax(x, self.dim, _stacklevel=6)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -78,7 +85,65 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed without overflow."""
 
     def forward(self, x):
-        return F.log_softmax(x, self.dim)
+        return F.log_softmax(x, self.dim, _stacklevel=6)
+
+
+class Softmax2d(_Elementwise):
+    """Softmax over the channels at every pixel: dim -3 of (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise F.ShapeError(f"expected input of shape (N, C, H, W) or (C, H, W), got "
+                               f"{x.ndim}-D input of shape {x.shape}", "Softmax2d()")
+        return F.softmax(x, -3)
+
+
+class PReLU(_Elementwise):
+    """max(0, x) + a * min(0, x) with a learned slope ``a``: one shared
+    (``num_parameters=1``) or one per channel (dim 1 of the input), ``torch.nn.PReLU``.
+
+    Parameter: ``weight`` (num_parameters,) = ``init``. See :mod:`scratchcnn.ops.piecewise`.
+
+    >>> import scratchcnn as sc
+    >>> sc.nn.PReLU()(sc.tensor([-2.0, 3.0]))
+    tensor([-0.5,  3. ], grad_fn=<PreluBackward0>)
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        subject = f"PReLU({num_parameters!r})"
+        check_device(device, subject)
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, numbers.Integral) \
+                or num_parameters < 1:
+            raise F.ArgumentError(f"expects num_parameters to be a positive int, got "
+                                  f"{num_parameters!r}", subject)
+        self.num_parameters, self.init = int(num_parameters), init
+        self.weight = Parameter(np.empty(self.num_parameters, np.dtype(dtype or np.float32)))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        self.weight._array[...] = self.init
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(_Elementwise):
+    """x if x > threshold else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")
 
 
 # --------------------------------------------------------------------- smooth & hard activations

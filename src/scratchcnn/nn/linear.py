@@ -79,3 +79,31 @@ class Identity(Module):
 
     def output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size`` (the inverse of :class:`Flatten`):
+    ``Unflatten(1, (256, 4, 4))`` turns (N, 4096) into (N, 256, 4, 4), as in DCGAN-style
+    generators. One entry may be -1.
+
+    >>> import scratchcnn as sc
+    >>> sc.nn.Unflatten(1, (2, 3))(sc.zeros(4, 6)).shape
+    (4, 2, 3)
+    """
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten expects dim to be an int, got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+                for s in unflattened_size):
+            raise TypeError(f"Unflatten expects unflattened_size to be a tuple of ints, got "
+                            f"{unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), unflattened_size
+
+    def forward(self, x):
+        return x.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
