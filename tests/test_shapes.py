@@ -241,6 +241,43 @@ LAYERS = {
                                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 14 * 14, 3)),
                    (2, 1, 28, 28)),
     "custom-default": (TwoHeads, (2, 3, 6, 6)),
+    # 1-d layers, instance norm, PReLU & co (tests/test_layers_more.py)
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(4), (3, 4)),
+    "BatchNorm1d-3d": (lambda: nn.BatchNorm1d(4), (3, 4, 5)),
+    "BatchNorm3d": (lambda: nn.BatchNorm3d(2), (2, 2, 3, 4, 4)),
+    "InstanceNorm1d": (lambda: nn.InstanceNorm1d(3), (2, 3, 6)),
+    "InstanceNorm2d": (lambda: nn.InstanceNorm2d(3, affine=True), (3, 5, 5)),
+    "InstanceNorm3d": (lambda: nn.InstanceNorm3d(2), (1, 2, 3, 3, 3)),
+    "Conv1d": (lambda: nn.Conv1d(3, 8, 5, stride=2, padding=1, dilation=2), (2, 3, 20)),
+    "Conv1d-same": (lambda: nn.Conv1d(3, 4, 4, padding="same", padding_mode="reflect"), (3, 9)),
+    "MaxPool1d": (lambda: nn.MaxPool1d(3, stride=2, ceil_mode=True), (2, 3, 10)),
+    "AvgPool1d": (lambda: nn.AvgPool1d(4, stride=3, padding=2, ceil_mode=True), (3, 11)),
+    "AdaptiveAvgPool1d": (lambda: nn.AdaptiveAvgPool1d(4), (2, 3, 10)),
+    "AdaptiveMaxPool1d": (lambda: nn.AdaptiveMaxPool1d(3), (3, 7)),
+    "AdaptiveMaxPool2d": (lambda: nn.AdaptiveMaxPool2d((3, None)), (2, 4, 7, 5)),
+    "PReLU": (lambda: nn.PReLU(3), (2, 3, 4)),
+    "Softmax2d": (lambda: nn.Softmax2d(), (2, 3, 4, 4)),
+    "Threshold": (lambda: nn.Threshold(0.1, 2.0), (2, 5)),
+    "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), (4, 6)),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,
+                                                   output_padding=1, groups=2), (2, 4, 5, 5)),
+    "LazyLinear": (lambda: nn.LazyLinear(3), (2, 7)),
+    "LazyConv2d": (lambda: nn.LazyConv2d(6, 3, groups=2), (1, 4, 7, 7)),
+    "LayerNorm": (lambda: nn.LayerNorm([4, 5]), (2, 3, 4, 5)),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), (2, 4, 3, 3)),
+    "Upsample": (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), (1, 2, 3, 4)),
+    "UpsamplingNearest2d": (lambda: nn.UpsamplingNearest2d(size=(5, 7)), (1, 2, 3, 4)),
+    "UpsamplingBilinear2d": (lambda: nn.UpsamplingBilinear2d(scale_factor=3), (1, 2, 3, 4)),
+    **{name: (lambda name=name: getattr(nn, name)(), (2, 3, 4, 5)) for name in (
+        "ELU", "GELU", "SiLU", "Mish", "ReLU6", "Hardswish", "Hardsigmoid", "Hardtanh",
+        "LogSigmoid", "SELU", "Softplus")},
+    **{f"Dropout{d}d": (lambda d=d: getattr(nn, f"Dropout{d}d")(0.5), (2, 3) + (4,) * d)
+       for d in (1, 2, 3)},
+    **{f"{kind}Pad{d}d": (lambda kind=kind, d=d: getattr(nn, f"{kind}Pad{d}d")(
+        (1, 2) * d, **({"value": 0.5} if kind == "Constant" else {})),
+        (2, 3) + (4,) * d) for kind in ("Zero", "Constant", "Reflection", "Replication",
+                                         "Circular") for d in (1, 2, 3)
+       if not (kind == "Zero" and d == 3)},
 }
 
 
@@ -256,10 +293,19 @@ def test_output_shape_of_every_layer_equals_its_forward(name):
 
 def test_the_layer_list_covers_every_nn_layer():
     losses = {"CrossEntropyLoss", "NLLLoss"}        # two inputs: no single output_shape
-    containers = {"Module", "ModuleList", "Parameter"}
+    losses |= {name for name in nn.__all__ if name.endswith("Loss")}
+    containers = {"Module", "ModuleList", "ModuleDict", "Parameter", "ParameterList",
+                  "ParameterDict", "UninitializedParameter"}
+    containers.add("Embedding")     # takes integer indices: test_embedding_output_shape
     layer_names = {name for name in nn.__all__ if name[0].isupper()} - losses - containers
     covered = {name.split("-")[0] for name in LAYERS}
     assert layer_names <= covered, layer_names - covered
+
+
+def test_embedding_output_shape():
+    layer = nn.Embedding(10, 3)
+    assert layer.output_shape((2, 5)) == tuple(layer(sc.zeros(2, 5, dtype=sc.int64)).shape) \
+        == (2, 5, 3)
 
 
 def test_output_shape_runs_no_forward_for_closed_form_layers():

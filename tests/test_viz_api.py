@@ -525,6 +525,13 @@ def test_every_endpoint_over_http(server):
     inspected = call(url + "api/network/inspect", "POST",
                      {"index": 2, "layer": 3, "channel": 4, "row": 1, "col": 2})[2]
     assert inspected["value"] == pytest.approx(predicted["layers"][3]["values"][4][1][2])
+    backward = call(url + "api/network/backward", "POST", {"index": 2, "label": 1})[2]
+    assert backward["loss"] > 0 and backward["session"] is None
+    stepped = call(url + "api/network/backward", "POST",
+                   {"index": 2, "label": 1, "steps": 1, "lr": 0.05})[2]
+    assert stepped["losses"][0] == pytest.approx(backward["loss"])
+    assert call(url + "api/network/reset", "POST",
+                {"session": stepped["session"]})[2]["reset"] is True
 
 
 @pytest.mark.parametrize("path, body, status, field", [
@@ -540,6 +547,11 @@ def test_every_endpoint_over_http(server):
     ("api/network/predict", {"image": [[0.5] * 100] * 100}, 400, "image"),
     ("api/network/inspect", {"index": 0, "layer": "0"}, 400, "layer"),
     ("api/network/start", {"now": True}, 400, "now"),
+    ("api/network/backward", {"index": 0}, 400, "label"),
+    ("api/network/backward", {"index": 0, "label": 10}, 400, "label"),
+    ("api/network/backward", {"index": 0, "label": 1, "lr": 0}, 400, "lr"),
+    ("api/network/backward", {"index": 0, "label": 1, "session": "0" * 32}, 400, "session"),
+    ("api/network/reset", {}, 400, "session"),
 ])
 def test_bad_requests_answer_400_json(server, path, body, status, field):
     code, headers, answer = call(server.url + path, "POST", body)
@@ -711,6 +723,9 @@ POST_FIELDS = {f"/api/{path}": fields for path, fields in (
     ("network/predict", ("index", "image", "center")),
     ("network/inspect", ("index", "image", "center", "layer", "channel", "row", "col",
                          "decimals")),
+    ("network/backward", ("index", "image", "center", "label", "lr", "steps", "layer",
+                          "filter", "weight", "session", "decimals")),
+    ("network/reset", ("session",)),
 )}
 HUGE = st.one_of(st.sampled_from([10 ** 20, -10 ** 20, 2 ** 63, 2 ** 64 + 1, 1e308, -1e308,
                                   5e-324]),
@@ -742,7 +757,8 @@ def bodies(path):
     if not fields:
         return st.one_of(st.just({}), odd)
     one = st.dictionaries(st.sampled_from(fields), values, min_size=1, max_size=1)
-    some = st.dictionaries(st.sampled_from(fields), values, min_size=2, max_size=4)
+    some = st.dictionaries(st.sampled_from(fields), values, min_size=min(2, len(fields)),
+                           max_size=4)
     if path == "/api/explain":
         one = st.fixed_dictionaries({"config": st.dictionaries(
             st.sampled_from(CONFIG_KEYS[:10]), values, min_size=1, max_size=2)})
@@ -964,3 +980,180 @@ def test_stale_training_folders_are_removed_at_start(tmp_path):
     os.utime(old, (long_ago, long_ago))
     NetworkService(workdir=tmp_path)
     assert not old.exists() and new.exists()    # a recent one may be another server's
+
+
+# ============================================================ the backward pass
+def torch_twin_records(checkpoint, image, label):
+    """The backward pass in PyTorch (through ``interop``): (torch model, loss, every leaf
+    layer's (output, dL/d(output)))."""
+    from scratchcnn import interop
+    model, meta = workflow.load_model(checkpoint)
+    twin = interop.to_torch(model)
+    outputs = []
+    leaves = [m for m in twin.modules() if not list(m.children())]
+
+    def keep(module, inputs, output):
+        output.retain_grad()
+        outputs.append(output)
+
+    handles = [m.register_forward_hook(keep) for m in leaves]
+    x = torch.tensor(workflow.normalize(image[None], meta["preprocessing"]))
+    loss = torch.nn.functional.cross_entropy(twin(x), torch.tensor([label]))
+    twin.zero_grad()
+    loss.backward()
+    for handle in handles:
+        handle.remove()
+    return twin, loss, outputs
+
+
+def test_backward_equals_torch_autograd_and_one_sgd_step(service, checkpoint):
+    from scratchcnn.data import load_dataset
+    image = load_dataset("digits", split="test").images[4]
+    result = service.backward({"index": 4, "label": 7, "layer": 3, "filter": 5})
+    twin, loss, outputs = torch_twin_records(checkpoint, image, 7)
+    assert result["loss"] == pytest.approx(loss.item(), rel=1e-5)
+    assert result["loss_text"] == explorers.Formatter(4).num(result["loss"])
+    assert len(result["layers"]) == len(outputs)
+    for layer, output in zip(result["layers"], outputs):
+        np.testing.assert_allclose(layer["output"]["values"], output[0].detach().numpy(),
+                                   rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(layer["grad"]["values"], output.grad[0].numpy(),
+                                   rtol=1e-4, atol=1e-6)
+    conv = [m for m in twin.modules() if isinstance(m, torch.nn.Conv2d)][1]
+    weights = result["weights"]
+    np.testing.assert_allclose(weights["grad"]["values"], conv.weight.grad[5].numpy(),
+                               rtol=1e-4, atol=1e-6)
+    assert weights["sum"] == pytest.approx(weights["autograd"], rel=1e-4, abs=1e-7)
+    assert weights["equation"].endswith(
+        "= " + explorers.Formatter(len(weights["grad"]["labels"][0][0][0].split(".")[-1]))
+        .num(weights["sum"]))
+    # One SGD step with torch.optim.SGD on the same weights: the same new loss and maps.
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.05)
+    optimizer.step()
+    stepped = service.backward({"index": 4, "label": 7, "steps": 1, "lr": 0.05})
+    x = torch.tensor(workflow.normalize(image[None], service.served()[1]["preprocessing"]))
+    with torch.no_grad():
+        logits = twin(x)
+        new_loss = torch.nn.functional.cross_entropy(logits, torch.tensor([7])).item()
+    assert stepped["losses"][0] == pytest.approx(loss.item(), rel=1e-5)
+    assert stepped["loss"] == pytest.approx(new_loss, rel=1e-4)
+    assert stepped["loss"] < stepped["losses"][0]          # a step downhill
+    np.testing.assert_allclose(stepped["probabilities"],
+                               torch.softmax(logits, 1)[0].numpy(), rtol=1e-4, atol=1e-6)
+    assert stepped["session"] and stepped["steps_taken"] == 1
+    # The served model never changes.
+    assert service.predict({"index": 4})["probabilities"] == \
+        service.predict({"index": 4})["probabilities"]
+    np.testing.assert_allclose(service.predict({"index": 4})["probabilities"],
+                               reference_forward(checkpoint, image), rtol=1e-6)
+    service.reset({"session": stepped["session"]})
+
+
+def test_backward_weight_gradient_matches_finite_differences(service, checkpoint):
+    """dL/dW of the served model against central differences of the loss in float64."""
+    model, meta = workflow.load_model(checkpoint)
+    model = model.double()
+    image = np.array(service.predict({"index": 9})["image"])
+    x = Tensor(workflow.normalize(image[None], meta["preprocessing"]).astype(np.float64))
+
+    def loss_at(weight, at, value):
+        array = weight._array
+        old = array[at]
+        array[at] = value
+        with no_grad():
+            loss = F.cross_entropy(model(x), Tensor(np.array([2]))).item()
+        array[at] = old
+        return loss
+
+    for layer, filt, weight in ((0, 3, [0, 1, 1]), (3, 7, [4, 2, 0]), (7, 11, [5]),
+                                (9, 2, None)):
+        body = {"index": 9, "label": 2, "layer": layer, "filter": filt}
+        if weight is not None:
+            body["weight"] = weight
+        result = service.backward(body)["weights"]
+        at = (filt, *result["weight"])
+        param = model[layer].weight
+        eps = 1e-6
+        numeric = (loss_at(param, at, param._array[at] + eps)
+                   - loss_at(param, at, param._array[at] - eps)) / (2 * eps)
+        assert result["autograd"] == pytest.approx(numeric, rel=1e-3, abs=1e-6), body
+        assert result["sum"] == pytest.approx(result["autograd"], rel=1e-4, abs=1e-7)
+        if weight is None:             # the default: the largest gradient of the filter
+            grads = np.abs(np.array(result["grad"]["values"]))
+            assert grads[tuple(result["weight"])] == grads.max()
+
+
+def test_backward_sessions_accumulate_reset_and_are_bounded(service):
+    from scratchcnn.viz.backward import MAX_SESSIONS
+    first = service.backward({"index": 1, "label": 3, "steps": 2, "lr": 0.02})
+    assert len(first["losses"]) == 3 and first["steps_taken"] == 2
+    again = service.backward({"index": 1, "label": 3, "steps": 1, "lr": 0.02,
+                              "session": first["session"]})
+    assert again["session"] == first["session"] and again["steps_taken"] == 3
+    assert again["losses"][0] == pytest.approx(first["loss"], rel=1e-6)
+    looked = service.backward({"index": 1, "label": 3, "session": first["session"]})
+    assert looked["loss"] == pytest.approx(again["loss"], rel=1e-6)
+    assert looked["steps_taken"] == 3          # steps 0: only looks
+    trained = service.backward({"index": 1, "label": 3})
+    assert trained["loss"] == pytest.approx(first["losses"][0], rel=1e-6)
+    assert service.reset({"session": first["session"]}) == {"reset": True, "session": None}
+    with pytest.raises(ValidationError) as raised:
+        service.backward({"index": 1, "label": 3, "session": first["session"]})
+    assert raised.value.field == "session" and "unknown or has expired" in str(raised.value)
+    made = [service.backward({"index": 1, "label": 3, "steps": 1, "lr": 0.01})["session"]
+            for _ in range(MAX_SESSIONS + 2)]
+    assert len(service.sessions) == MAX_SESSIONS
+    with pytest.raises(ValidationError):       # the oldest were dropped
+        service.backward({"index": 1, "label": 3, "session": made[0]})
+    service.backward({"index": 1, "label": 3, "session": made[-1]})
+    # Too large a learning rate: the step is undone and said so, nothing infinite served.
+    wild = service.backward({"index": 1, "label": 3, "steps": 20, "lr": 10})
+    json.dumps(wild, allow_nan=False)
+    for session in made:
+        service.reset({"session": session})
+
+
+@pytest.mark.parametrize("extra, field, message", [
+    ({}, "label", "label is required"),
+    ({"label": True}, "label", "label must be an integer in 0..9"),
+    ({"label": "3"}, "label", "label must be an integer in 0..9"),
+    ({"label": -1}, "label", "label must be an integer in 0..9"),
+    ({"label": 1, "lr": -0.1}, "lr", "lr must be a number in (0, 10]"),
+    ({"label": 1, "lr": 11}, "lr", "lr must be a number between"),
+    ({"label": 1, "lr": 10 ** 400}, "lr", "lr must be a number between"),
+    ({"label": 1, "steps": 21}, "steps", "steps must be an integer in 0..20"),
+    ({"label": 1, "layer": 1}, "layer", "has no weights: choose one of the layers 0, 3, 7, 9"),
+    ({"label": 1, "layer": 10}, "layer", "layer must be an integer in 0..9"),
+    ({"label": 1, "layer": 3, "filter": 32}, "filter", "filter must be an integer in 0..31"),
+    ({"label": 1, "weight": [0, 3, 0]}, "weight", "weight must be a list of 3 integers"),
+    ({"label": 1, "weight": [0, 0]}, "weight", "weight must be a list of 3 integers"),
+    ({"label": 1, "session": "abc"}, "session", "session must be the id"),
+    ({"label": 1, "decimals": 9}, "decimals", "decimals must be an integer in 0..8"),
+    ({"label": 1, "channel": 0}, "channel", "unknown field 'channel'"),
+])
+def test_backward_refuses_bad_fields_naming_them(service, extra, field, message):
+    with pytest.raises(ValidationError) as raised:
+        service.backward({"index": 0, **extra})
+    assert raised.value.field == field and message in str(raised.value), str(raised.value)
+
+
+def test_unusual_drawings_are_named_and_mnist_drawings_get_a_margin(service):
+    dot = np.zeros((32, 32))
+    dot[15:17, 15:17] = 1
+    warned = service.predict({"image": dot.tolist()})["warning"]
+    assert warned.startswith("The input looks nothing like the training images")
+    digit = np.zeros((32, 32))
+    digit[4:28, 14:18] = 1
+    assert service.predict({"image": digit.tolist()})["warning"] is None
+    assert service.predict({"index": 0})["warning"] is None
+    framed = prepare_drawing(digit, (1, 28, 28), fill=20 / 28)
+    rows = np.flatnonzero(framed[0].max(axis=1) > 0)
+    assert rows[0] >= 3 and rows[-1] <= 24                  # MNIST's 20-pixel box, centred
+    assert service.status()["drawing"] == 32
+
+
+def test_predict_layers_carry_their_values_as_text(service):
+    layer = service.predict({"index": 0})["layers"][0]
+    fmt = explorers.Formatter(4)
+    assert layer["labels"][2][3][4] == fmt.num(layer["values"][2][3][4])
+    assert layer["range"]["labels"] == [fmt.num(layer["min"]), fmt.num(layer["max"])]

@@ -410,6 +410,148 @@ def test_network_explorer(driver, url, service):
     assert console_errors(driver) == []
 
 
+def inside_viewport(driver, element):
+    return driver.execute_script("""const r = arguments[0].getBoundingClientRect();
+        return r.top >= 0 && r.top < innerHeight && r.left >= 0 && r.right <= innerWidth;""",
+                                 element)
+
+
+def mark_box(driver, wrap, kind):
+    """[top, left, height, width] in cells of the ``kind`` mark of a map, or None."""
+    return driver.execute_script("""const w = arguments[0], m = w.querySelector('.mark.' + arguments[1]);
+        if (!m) return null;
+        const h = Number(w.dataset.cellH), c = Number(w.dataset.cellW);
+        return [m.offsetTop / h, m.offsetLeft / c, m.offsetHeight / h, m.offsetWidth / c];""",
+                                 wrap, kind)
+
+
+def open_network(driver, url):
+    open_panel(driver, url, "network")
+    wait(driver, lambda d: d.execute_script("return document.body.dataset.network") == "ready"
+         and settled(d) and d.find_elements("css selector", "#net-layers .layer")
+         and d.find_elements("css selector", "#net-grads .layer"), timeout=120)
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (390, 844)])
+def test_network_inspector_opens_beside_the_click_and_marks_the_window(
+        driver, url, service, width, height):
+    from selenium.webdriver import ActionChains
+    try:
+        viewport(driver, width, height)
+        open_network(driver, url)
+        predicted = service.predict({"index": 0})
+        layers = predicted["layers"]
+        # Click value (1, 2) of channel 2 of the last convolution (4x4 maps of 16 px cells).
+        last_conv = max(k for k, layer in enumerate(layers) if layer["type"] == "Conv2d")
+        wrap = driver.find_element(
+            "css selector", f'#net-layers .map[data-layer="{last_conv}"][data-channel="2"]')
+        canvas = wrap.find_element("css selector", "canvas")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'end'})", canvas)
+        cell_px = canvas.size["width"] / 4
+        ActionChains(driver).move_to_element_with_offset(
+            canvas, int(-2 * cell_px + 2 * cell_px + cell_px / 2),
+            int(-2 * cell_px + 1 * cell_px + cell_px / 2)).click().perform()
+        box = driver.find_element("id", "net-inspect")
+        wait(driver, lambda d: settled(d) and box.is_displayed() and box.text)
+        assert inside_viewport(driver, box)
+        inspected = service.inspect({"index": 0, "layer": last_conv, "channel": 2, "row": 1,
+                                     "col": 2})
+        assert inspected["equation"] in box.text
+        assert mark_box(driver, wrap, "cell") == [1, 2, 1, 1]
+        rows, cols = inspected["rows"], inspected["cols"]
+        size = layers[last_conv - 1]["shape"][1]
+        top, left = max(min(rows), 0), max(min(cols), 0)
+        expected = [top, left, min(max(rows), size - 1) - top + 1,
+                    min(max(cols), size - 1) - left + 1]
+        previous = driver.find_elements(
+            "css selector", f'#net-layers .map[data-layer="{last_conv - 1}"]')
+        assert len(previous) == layers[last_conv - 1]["shape"][0]
+        assert all(mark_box(driver, p, "window") == expected for p in previous)
+        w = inspected["input_window"]
+        image = driver.find_element("css selector", "#net-model-input .map")
+        assert mark_box(driver, image, "window") == [
+            w["rows"][0], w["cols"][0], w["rows"][1] - w["rows"][0] + 1,
+            w["cols"][1] - w["cols"][0] + 1]
+        # Hover shows the value as the API wrote it; legends; class names on the output.
+        ActionChains(driver).move_to_element_with_offset(
+            canvas, int(-1.5 * cell_px), int(-1.5 * cell_px)).perform()
+        hover_text = wrap.find_element("xpath", "../..").find_element("css selector",
+                                                                        ".hover").text
+        assert hover_text == f"channel 2, (0, 0): {layers[last_conv]['labels'][2][0][0]}"
+        assert len(driver.find_elements("css selector", "#net-layers .layer .legend")) == \
+            len(layers)
+        assert [s.get_attribute("textContent") for s in driver.find_elements(
+            "css selector", "#net-layers .layer:last-child .class-labels span")] == \
+            predicted["classes"]
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+        screenshot(driver, "network-inspector" if width > 600 else "network-phone",
+                   width=width)
+        assert console_errors(driver) == []
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_network_backward_view_and_sgd_step(driver, url, service):
+    try:
+        viewport(driver, 1400, 1000)
+        open_network(driver, url)
+        label = service.examples(1)["images"][0]["label"]
+        trained = service.backward({"index": 0, "label": label})
+        loss = driver.find_element("id", "net-loss")
+        assert loss.get_attribute("data-loss") == trained["loss_text"]
+        assert f"true class {trained['class']}: {trained['loss_text']}" in loss.text
+        assert len(driver.find_elements("css selector", "#net-grads .layer")) == \
+            len(trained["layers"])
+        assert len(driver.find_elements("css selector", "#net-grads .map")) == 2 * sum(
+            layer["shape"][0] if len(layer["shape"]) == 3 else 1
+            for layer in trained["layers"])
+        assert text(driver, "net-dw-equation") == trained["weights"]["equation"]
+        # One SGD step: the loss shown is the one the engine computes after the step.
+        stepped = service.backward({"index": 0, "label": label, "steps": 1, "lr": 0.1})
+        service.reset({"session": stepped["session"]})
+        driver.find_element("id", "net-step").click()
+        wait(driver, lambda d: settled(d) and loss.get_attribute("data-loss") !=
+             trained["loss_text"])
+        assert loss.get_attribute("data-loss") == stepped["loss_text"]
+        assert " → ".join(stepped["losses_text"]) in loss.text
+        best = stepped["prediction"]
+        assert text(driver, "net-bw-predicted") == \
+            f"{best['class']} ({100 * best['probability']:.1f}%)"
+        screenshot(driver, "network-backward", width=1400)
+        driver.find_element("id", "net-reset").click()
+        wait(driver, lambda d: settled(d) and loss.get_attribute("data-loss") ==
+             trained["loss_text"])
+        assert "the trained weights" in loss.text
+        # Another weight of the filter: its sum written out.
+        driver.find_element("css selector", "#net-dw td[data-r='0'][data-c='0']").click()
+        wait(driver, lambda d: settled(d) and text(d, "net-dw-equation").startswith(
+            f"dL/dW[{trained['weights']['filter']}, 0, 0, 0]"))
+        assert console_errors(driver) == []
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_network_feature_maps_are_reachable_by_keyboard(driver, url, service):
+    from selenium.webdriver.common.keys import Keys
+    open_network(driver, url)
+    driver.find_element("id", "net-predict").send_keys("")     # focus it
+    driver.execute_script("document.getElementById('net-predict').focus()")
+    for _ in range(80):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        if driver.execute_script("return !!document.activeElement.closest('#net-layers .map')"):
+            break
+    focused = driver.switch_to.active_element
+    assert focused.get_attribute("data-layer") == "0" and \
+        focused.get_attribute("data-channel") == "0"
+    focused.send_keys(Keys.ARROW_RIGHT)
+    box = driver.find_element("id", "net-inspect")
+    wait(driver, lambda d: settled(d) and box.is_displayed() and box.text)
+    assert "channel 0, position (0, 1)" in box.text
+    inspected = service.inspect({"index": 0, "layer": 0, "channel": 0, "row": 0, "col": 1})
+    assert inspected["equation"] in box.text
+    assert console_errors(driver) == []
+
+
 def test_network_explorer_trains_the_default_model_on_first_use(driver, tmp_path):
     fresh = NetworkService(workdir=tmp_path, training={"epochs": 2, "limit": 300})
     with running_server(network=fresh) as server:

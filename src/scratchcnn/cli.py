@@ -162,7 +162,7 @@ def cmd_train(args):
         data=args.data, model=args.model, data_dir=args.data_dir, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, seed=args.seed,
         out_dir=args.out, resume=args.resume, val_fraction=args.val_fraction,
-        progress=not args.no_progress and sys.stderr.isatty(), plots=not args.no_plots,
+        progress=not args.no_progress, plots=not args.no_plots,
         limit=args.limit, overwrite=args.overwrite, distributed=args.distributed,
         timeout=args.dist_timeout, max_steps=args.max_steps)
     if args.distributed and os.environ.get("RANK", "0") != "0":
@@ -225,8 +225,12 @@ def cmd_evaluate(args):
 def cmd_predict(args):
     from .workflow import predict
 
+    def report(path, words):   # what was done to each picture; stdout keeps the rankings
+        print(f"{path}: {words}", file=sys.stderr)
+
     for path, ranking in zip(args.images, predict(args.checkpoint, args.images, args.topk,
-                                                   args.invert)):
+                                                   args.invert, not args.no_preprocess,
+                                                   report)):
         print(f"{path}: " + ", ".join(f"{name} {100 * p:.1f}%" for name, p in ranking))
     return 0
 
@@ -354,7 +358,9 @@ def build_parser():
     p.add_argument("--resume", metavar="CHECKPOINT",
                    help="continue from a last.npz; its model, data, optimizer, lr, batch "
                         "size, seed and subset are used (giving different ones is refused)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress display (a bar on a terminal, a line every few seconds "
+                        "in logs)")
     p.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
     p.add_argument("--nproc-per-node", type=_bounded_int(1, 1024), metavar="N",
                    help="train one model with N processes on this machine, started through "
@@ -380,8 +386,13 @@ def build_parser():
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--topk", type=_bounded_int(1, MAX_INT), default=3,
                    help="how many of the likeliest classes to show (default 3)")
-    p.add_argument("--invert", action="store_true",
-                   help="invert gray levels (dark ink on light paper -> the digits' light on dark)")
+    p.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
+                   help="invert gray levels (dark ink on light paper -> the training images' "
+                        "light on dark) or, with --no-invert, never; default: inverted when "
+                        "the picture's border is light (gray models only)")
+    p.add_argument("--no-preprocess", action="store_true",
+                   help="only resize to the model's input: no polarity detection, no crop, "
+                        "no centring (see docs/training.md)")
     p.set_defaults(handler=cmd_predict)
 
     p = commands.add_parser(

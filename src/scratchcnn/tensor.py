@@ -26,6 +26,7 @@ from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
 from .tensor_math import MathMethods
+from .tensor_new import NewMethods
 from .tensor_reduce import ReduceMethods
 from .tensor_shape import ShapeMethods
 
@@ -95,7 +96,7 @@ def _promote(a, b, true_divide=False):
     return cast(a), cast(b)
 
 
-class Tensor(MathMethods, ReduceMethods, ShapeMethods):
+class Tensor(MathMethods, ReduceMethods, ShapeMethods, NewMethods):
     """N-dimensional array with reverse-mode autograd. Create with :func:`tensor`.
 
     The methods are grouped by kind in mixins: arithmetic in :mod:`.tensor_math`,

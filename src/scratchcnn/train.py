@@ -25,6 +25,7 @@ import numpy as np
 
 from . import nn, optim, random
 from .autograd import no_grad
+from .progress import progress as show_progress
 from .errors import ScratchCNNError
 from .safe_write import remove_temporaries, write_bytes
 from .serialization import save
@@ -120,11 +121,8 @@ def evaluate(model, loader, loss_fn=None, num_classes=None):
 
 
 def _progress(iterable, total, description, enabled):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-    return tqdm(iterable, total=total, desc=description, leave=False, dynamic_ncols=True,
-                unit="batch")
+    # a bar on a terminal, tqdm's widget in a notebook, a line every few seconds in logs
+    return show_progress(iterable, total, description, enabled)
 
 
 def write_metrics_csv(history, path):

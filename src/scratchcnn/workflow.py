@@ -337,6 +337,7 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
     waits for the others (default 300).
     """
     from .data import DataLoader, Subset
+    from .data.image_cache import release_pages
 
     check_options(epochs, batch_size, lr, seed, limit, val_fraction)
     if max_steps is not None and (not _is_int(max_steps) or max_steps < 1):
@@ -404,6 +405,7 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
     if preprocessing is None:
         mean, std = channel_stats(train_set.images, indices=train_rows)
         preprocessing = {"mean": mean, "std": std}
+        release_pages(train_set.images)   # that pass read every cached image: hand them back
     data_shape = list(train_set.images.shape[1:])
     input_size = list((checkpoint or {}).get("input_size") or data_shape)
     if data in NATIVE_SIZE_DATA and checkpoint is None:
@@ -515,9 +517,16 @@ def read_image(path, input_size, invert=False):
     return 1.0 - array if invert else array
 
 
-def predict(path, images, topk=3, invert=False):
-    """For each image file: [(class name, probability)] of the ``topk`` likeliest classes."""
+def predict(path, images, topk=3, invert=None, preprocess=True, report=None):
+    """For each image file: [(class name, probability)] of the ``topk`` likeliest classes.
+
+    Each picture is first brought to the training images' form by
+    :func:`scratchcnn.data.picture.prepare_picture` (polarity from the border, cropped,
+    scaled and centred as the checkpoint's data set was); ``invert`` True/False forces
+    the polarity, ``preprocess=False`` only resizes. ``report(path, words)`` is called
+    with what was done to each picture."""
     from .autograd import no_grad
+    from .data.picture import load_picture
     from .nn import functional as F
     from .tensor import Tensor
 
@@ -528,7 +537,14 @@ def predict(path, images, topk=3, invert=False):
             or checkpoint.get("preprocessing") is None:
         raise CheckpointError(f"{path} lacks input_size, classes or preprocessing: it was "
                               "not written by `scratchcnn train`")
-    batch = np.stack([read_image(p, checkpoint["input_size"], invert) for p in images])
+    arrays = []
+    for image in images:
+        array, words = load_picture(image, checkpoint["input_size"], checkpoint.get("data"),
+                                    invert, preprocess)
+        arrays.append(array)
+        if report is not None:
+            report(image, words)
+    batch = np.stack(arrays)
     with no_grad():
         probabilities = F.softmax(model(Tensor(normalize(batch, checkpoint["preprocessing"]))),
                                   dim=1).numpy()

@@ -6,8 +6,11 @@ threads (Pillow releases the GIL while decoding), with a progress bar, into
 ``<key>.npy`` (uint8, (N, C, H, W)) and writes ``<key>.json`` beside it: the format, the
 shape and a fingerprint of the source files (their paths relative to the data set's
 folder, sizes and modification times, in order). Later uses find the same fingerprint
-and map the ``.npy`` read-only (``np.load(mmap_mode="r")``): only the pages a batch
-touches are read, so the set does not have to fit in memory.
+and map the ``.npy`` read-only: only the pages a batch touches are read, so the set does
+not have to fit in memory. Pages read through the map count in the process's resident
+memory until :func:`release_pages` hands them back (they stay in the system's file
+cache), as ``scratchcnn train`` does after its pass over the images for their mean and
+standard deviation.
 
 Adding, removing, replacing or touching a source file changes the fingerprint and the
 cache is rebuilt. Both files are written through :mod:`scratchcnn.safe_write` (a unique
@@ -23,6 +26,7 @@ see it as a class), or, when that folder is read-only, in
 import collections
 import hashlib
 import json
+import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,12 +72,39 @@ def _open_cached(index_path, array_path, digest, shape):
         if (not isinstance(index, dict) or index.get("format") != FORMAT
                 or index.get("fingerprint") != digest or index.get("shape") != list(shape)):
             return None
-        array = np.load(array_path, mmap_mode="r", allow_pickle=False)
+        return _map_npy(array_path, tuple(shape))
     except (OSError, ValueError, UnicodeDecodeError):
-        return None    # absent, unreadable or damaged: rebuilt
-    if array.shape != tuple(shape) or array.dtype != np.uint8:
-        return None
-    return array
+        return None    # absent, unreadable, damaged or of another shape: rebuilt
+
+
+def _map_npy(path, shape):
+    """A read-only uint8 array over a memory map of the .npy ``path`` (its own map, so
+    that :func:`release_pages` can reach it); ValueError unless it holds ``shape``."""
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        stored, fortran, dtype = reader(handle)
+        offset = handle.tell()
+        if stored != shape or fortran or dtype != np.uint8:
+            raise ValueError(f"{path} holds {stored} {dtype}, not {shape} uint8")
+        if os.fstat(handle.fileno()).st_size != offset + int(np.prod(shape)):
+            raise ValueError(f"{path} is truncated")
+        if not np.prod(shape):
+            return np.zeros(shape, dtype=np.uint8)
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.ndarray(shape, dtype=np.uint8, buffer=mapped, offset=offset)
+
+
+def release_pages(array):
+    """Drop the pages of a cached array from this process's resident memory (they stay
+    in the system's file cache and are read back when touched again); no effect on
+    arrays that are not views of a cache's memory map."""
+    base = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    if base is not None and hasattr(mmap, "MADV_DONTNEED"):
+        base.madvise(mmap.MADV_DONTNEED)
 
 
 def _write_array(array_path, paths, shape, decode, workers, progress, description):

@@ -147,7 +147,7 @@ class BatchNorm1d(_BatchNorm):
     :class:`BatchNorm2d` (same arguments, parameters and ``state_dict`` keys).
 
     >>> import scratchcnn as sc
-    >>> sc.nn.BatchNorm1d(4)(sc.randn(8, 4)).shape
+    >>> tuple(sc.nn.BatchNorm1d(4)(sc.randn(8, 4)).shape)
     (8, 4)
     """
 

@@ -37,7 +37,7 @@ class Conv1d(Module):
     >>> conv = sc.nn.Conv1d(16, 33, 3, stride=2)
     >>> conv
     Conv1d(16, 33, kernel_size=(3,), stride=(2,))
-    >>> conv(sc.zeros(20, 16, 50)).shape
+    >>> tuple(conv(sc.zeros(20, 16, 50)).shape)
     (20, 33, 24)
     """
 

@@ -157,10 +157,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     subject = "max_pool1d()"
     kernel, stride, padding, dilation = _pool1d_args(kernel_size, stride, padding, dilation,
                                                      subject)
-    if padding > (dilation * (kernel - 1) + 1) // 2:
-        raise ArgumentError(f"pad should be at most half of effective kernel size, got "
-                            f"padding={padding}, kernel_size={kernel}, dilation={dilation}",
-                            subject)
+    if padding > kernel // 2:
+        raise ArgumentError(f"padding should be at most half of kernel size, got "
+                            f"padding={padding}, kernel_size={kernel}", subject)
     x, unbatched = _signal(input, subject)
     length = x.shape[3]
     out_len = _pool_length(length, kernel, stride, padding, dilation, ceil_mode, subject,
@@ -193,7 +192,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     subject = "avg_pool1d()"
     kernel, stride, padding, _ = _pool1d_args(kernel_size, stride, padding, 1, subject)
     if padding > kernel // 2:
-        raise ArgumentError(f"pad should be at most half of kernel size, got padding="
+        raise ArgumentError(f"padding should be at most half of kernel size, got padding="
                             f"{padding}, kernel_size={kernel}", subject)
     x, unbatched = _signal(input, subject)
     length = x.shape[3]

@@ -87,7 +87,7 @@ class Unflatten(Module):
     generators. One entry may be -1.
 
     >>> import scratchcnn as sc
-    >>> sc.nn.Unflatten(1, (2, 3))(sc.zeros(4, 6)).shape
+    >>> tuple(sc.nn.Unflatten(1, (2, 3))(sc.zeros(4, 6)).shape)
     (4, 2, 3)
     """
 

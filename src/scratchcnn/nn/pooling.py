@@ -34,7 +34,7 @@ class MaxPool2d(_Pool2d):
     No parameters. The gradient of each output goes to the first maximal input of its window.
 
     >>> import scratchcnn as sc
-    >>> sc.nn.MaxPool2d(3, stride=2)(sc.zeros(1, 96, 55, 55)).shape
+    >>> tuple(sc.nn.MaxPool2d(3, stride=2)(sc.zeros(1, 96, 55, 55)).shape)
     (1, 96, 27, 27)
     """
 
@@ -85,7 +85,7 @@ class AdaptiveAvgPool2d(Module):
     No parameters.
 
     >>> import scratchcnn as sc
-    >>> sc.nn.AdaptiveAvgPool2d((6, 6))(sc.zeros(1, 256, 13, 13)).shape
+    >>> tuple(sc.nn.AdaptiveAvgPool2d((6, 6))(sc.zeros(1, 256, 13, 13)).shape)
     (1, 256, 6, 6)
     >>> sc.nn.AdaptiveAvgPool2d((None, 1)).output_shape((2, 8, 5, 7))
     (2, 8, 5, 1)
@@ -126,7 +126,7 @@ class MaxPool1d(Module):
     ``kernel_size``; ``return_indices`` also returns the position of each maximum.
 
     >>> import scratchcnn as sc
-    >>> sc.nn.MaxPool1d(3, stride=2)(sc.zeros(1, 4, 50)).shape
+    >>> tuple(sc.nn.MaxPool1d(3, stride=2)(sc.zeros(1, 4, 50)).shape)
     (1, 4, 24)
     """
 
@@ -219,7 +219,7 @@ class AdaptiveMaxPool2d(Module):
     ``return_indices`` also returns the flat index u * W + v of each maximum.
 
     >>> import scratchcnn as sc
-    >>> sc.nn.AdaptiveMaxPool2d((5, 7))(sc.zeros(1, 64, 8, 9)).shape
+    >>> tuple(sc.nn.AdaptiveMaxPool2d((5, 7))(sc.zeros(1, 64, 8, 9)).shape)
     (1, 64, 5, 7)
     """
 

@@ -18,9 +18,8 @@ G = 1 is the ordinary convolution; G = C ("depthwise") filters each channel on i
 
 How it is computed (im2col, one matrix product, col2im): a strided *view* of ``xp``
 lists, for every output position, the C*kh*kw input values under the kernel; copying
-that view gives the
-matrix ``cols`` (C*kh*kw, N*OH*OW), one row per (channel, kernel offset) and one
-column per output position, and the whole convolution is one matrix product
+that view gives the matrix ``cols`` (C*kh*kw, N*OH*OW), one row per (channel, kernel
+offset) and one column per output position, and the whole convolution is one matrix product
 ``w.reshape(O, -1) @ cols``. With groups, each group's rows of ``cols`` are one
 contiguous block, so the product is a *batched* one over a group axis:
 ``w.reshape(G, O/G, -1) @ cols.reshape(G, -1, N*OH*OW)`` (one GEMM per group inside

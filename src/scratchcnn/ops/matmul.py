@@ -13,10 +13,12 @@ from .elementwise import unbroadcast
 
 
 def matmul_forward(a, b):
+    """Y = A B: a (..., n, k) or (k,), b (..., k, m) or (k,); batch axes broadcast."""
     return a @ b, (a, b)
 
 
 def matmul_backward(grad, cache, needs_grad):
+    """(dL/dA, dL/dB) = (G B^T, A^T G), summed over broadcast batch axes."""
     a, b = cache
     a2 = a[None, :] if a.ndim == 1 else a          # (k,) -> (1, k)
     b2 = b[:, None] if b.ndim == 1 else b          # (k,) -> (k, 1)

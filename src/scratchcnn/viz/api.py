@@ -26,6 +26,7 @@ from ..explain import explain
 from ..summary import summary
 from . import explorers, layers
 from . import validation as v
+from .backward import MAX_LR, MAX_SESSIONS, MAX_STEPS
 from .network import MAX_DRAWING, MAX_EXAMPLES
 
 DEFAULT_MODEL = "alexnet"
@@ -110,6 +111,8 @@ class Api:
             ("GET", "/api/network/examples"): self.network_examples,
             ("POST", "/api/network/predict"): self.network_predict,
             ("POST", "/api/network/inspect"): self.network_inspect,
+            ("POST", "/api/network/backward"): self.network_backward,
+            ("POST", "/api/network/reset"): self.network_reset,
         }
 
     def endpoints(self):
@@ -142,7 +145,8 @@ class Api:
             "limits": dict(explorers.LIMITS, drawing=MAX_DRAWING, examples=MAX_EXAMPLES,
                            layers=layers.MAX_LAYERS, input_side=MAX_INPUT_SIDE,
                            input_channels=MAX_INPUT_CHANNELS,
-                           value=v.MAX_ABS_VALUE),
+                           value=v.MAX_ABS_VALUE, steps=MAX_STEPS, lr=MAX_LR,
+                           sessions=MAX_SESSIONS),
             "defaults": {"conv": explorers.DEFAULT_CONV, "pool": explorers.DEFAULT_POOL,
                          "model": DEFAULT_MODEL, "layers": DEFAULT_LAYERS,
                          "layers_input": [1, 28, 28]},
@@ -248,3 +252,13 @@ class Api:
 
     def network_inspect(self, body):
         return self._network().inspect(body)
+
+    def network_backward(self, body):
+        """As predict, plus ``label`` (the true class) and optional ``lr``, ``steps``,
+        ``layer``, ``filter``, ``weight``, ``session``: the loss, every layer's dL/d(output),
+        one filter's dL/dW, after ``steps`` SGD steps on a session copy of the weights."""
+        return self._network().backward(body)
+
+    def network_reset(self, body):
+        """``{"session": id}``: drop that session's changed weights."""
+        return self._network().reset(body)

@@ -8,6 +8,7 @@ leaf layer's input and output with forward hooks; an inspected value is recomput
 the layer's own weights and the window of its input that ``ops.conv.windows`` reads.
 """
 
+import copy
 import glob
 import os
 import re
@@ -22,12 +23,12 @@ from .. import workflow
 from ..autograd import no_grad
 from ..errors import ScratchCNNError
 from ..nn import functional as F
-from ..nn import AvgPool2d, Conv2d, LeakyReLU, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
-from ..ops.conv import pad_spatial, windows
-from ..ops.pool import max_pool2d_forward
 from ..tensor import Tensor
+from . import backward as backward_pass
 from . import validation as v
-from .explorers import Formatter, factor, json_matrix, window_coordinates
+from .explorers import Formatter
+from .inspection import EXPLAIN, input_window, inspect_kind as _inspect_kind
+from .typical import ink_profile, unusual
 
 DEFAULT_TRAINING = {"data": "digits", "epochs": 10}
 CACHED_NAME = "digits_cnn.npz"
@@ -36,14 +37,9 @@ MAX_EXAMPLES = 100
 # Data sets whose test split is read from its usual place without options and fits in
 # memory (an image folder needs its path; Tiny ImageNet would take gigabytes).
 EXAMPLE_DATA = ("digits", "mnist", "fashion-mnist", "cifar10")
-_ACTIVATIONS = {ReLU: "max(0, x)", LeakyReLU: "x if x > 0 else slope*x", Tanh: "tanh(x)",
-                Sigmoid: "1 / (1 + e^-x)"}
-# How an inspected convolution value's equation is written: every product while there are
-# at most this many (one input channel under a kernel of up to 7x7: 49 terms) ...
-MAX_WRITTEN_PRODUCTS = 49
-# ... else one dot product per input channel while there are at most this many (the
-# digits model's convolutions have 1 and 16), else only the number of products.
-MAX_WRITTEN_CHANNELS = 64
+# How much of the model's input side a centred drawing fills: MNIST's digits were fitted
+# into a 20x20 box of the 28x28 image; the 8x8 digits and Fashion-MNIST fill theirs.
+DRAWING_FILL = {"mnist": 20 / 28}
 # Training folders (``.training-*`` in the workdir) left behind by a server that was
 # killed while training are removed at start once they are this old; a younger one may
 # belong to another server training right now (the digits model takes seconds).
@@ -57,25 +53,13 @@ def default_workdir():
     return cache_dir("visualize")
 
 
-def _inspect_kind(module):
-    """What ``inspect`` can say about a layer's values: conv, pool, activation, linear."""
-    if isinstance(module, Conv2d):
-        return "conv"
-    if isinstance(module, (MaxPool2d, AvgPool2d)):
-        return "pool"
-    if type(module) in _ACTIVATIONS:
-        return "activation"
-    if isinstance(module, Linear):
-        return "linear"
-    return None
-
-
-def prepare_drawing(pixels, input_size, center=True):
+def prepare_drawing(pixels, input_size, center=True, fill=1.0):
     """A drawing (H x W ink values in [0, 1]) as a model input (C, H, W) in [0, 1].
 
     Like the digits' own preprocessing: the ink's bounding box, padded to a centred square
     that it fills along its longer side, averaged down to the model's size
-    (``adaptive_avg_pool2d``), scaled so that its darkest pixel is 1.
+    (``adaptive_avg_pool2d``), scaled so that its darkest pixel is 1. ``fill`` < 1 leaves
+    a margin around the square (MNIST's digits fill 20 of 28 pixels).
     """
     channels, height, width = input_size
     ink = pixels > 0.05
@@ -89,6 +73,9 @@ def prepare_drawing(pixels, input_size, center=True):
         top, left = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
         square[top:top + crop.shape[0], left:left + crop.shape[1]] = crop
         pixels = square
+        if fill < 1:
+            margin = int(round(side * (1 / fill - 1) / 2))
+            pixels = np.pad(square, margin)
     small = F.adaptive_avg_pool2d(Tensor(pixels[None, None].astype(np.float32)),
                                   (height, width)).numpy()[0, 0]
     small = small / max(float(small.max()), 1e-6)
@@ -108,6 +95,8 @@ class NetworkService:
         self._model = self._checkpoint = self._path = None
         self._state, self._message, self._progress = "idle", "", None
         self._examples = None                   # (data set name, its test split)
+        self._profile = None                    # (data set name, its ink profile)
+        self.sessions = backward_pass.Sessions()  # weight copies that SGD steps change
         _remove_stale_training_folders(self.workdir)
         if checkpoint is not None:
             # A named checkpoint must load: errors reach the command line.
@@ -151,8 +140,32 @@ class NetworkService:
             status.update(model=self._checkpoint["model_name"],
                           data=self._checkpoint.get("data"),
                           classes=[str(c) for c in self._checkpoint["classes"]],
-                          input_size=list(self._checkpoint["input_size"]))
+                          input_size=list(self._checkpoint["input_size"]),
+                          drawing=self._drawing_side())
         return status
+
+    def _drawing_side(self):
+        """The drawing canvas' side in pixels: about twice the model's input, 32..64."""
+        side = max(self._checkpoint["input_size"][1:])
+        return int(min(MAX_DRAWING, max(32, 2 * side)))
+
+    def served(self):
+        """(the served model, its checkpoint dict); a 503 while it is not ready."""
+        return self._ready()
+
+    def copy_model(self, base):
+        """A copy of the served model ``base`` (weights and all) that may be changed. Made
+        while no forward pass runs, so no recording hook of one is copied with it."""
+        with self._run_lock:
+            return copy.deepcopy(base)
+
+    def backward(self, body):
+        """``POST /api/network/backward``: see :mod:`scratchcnn.viz.backward`."""
+        return backward_pass.backward(self, self.sessions, body)
+
+    def reset(self, body):
+        """``POST /api/network/reset``: forget a session's changed weights."""
+        return backward_pass.reset(self.sessions, body)
 
     def start(self):
         """Train the default model in the background unless it is ready or training."""
@@ -257,7 +270,23 @@ class NetworkService:
             return image
         pixels = v.matrix(body, "image", MAX_DRAWING, low=0.0, high=1.0)
         center = v.boolean(body, "center", default=True)
-        return prepare_drawing(pixels, checkpoint["input_size"], center)
+        fill = DRAWING_FILL.get(checkpoint.get("data"), 1.0)
+        return prepare_drawing(pixels, checkpoint["input_size"], center, fill)
+
+    def warning(self, image):
+        """A sentence when ``image`` looks nothing like the test images, else None."""
+        _, checkpoint = self._ready()
+        data = checkpoint.get("data", "digits")
+        if checkpoint["input_size"][0] != 1:
+            return None                       # ink is measured on gray images only
+        try:
+            test = self._test_set()
+        except v.ValidationError:             # no test images to compare with
+            return None
+        with self._examples_lock:
+            if self._profile is None or self._profile[0] != data:
+                self._profile = (data, ink_profile(test.images))
+            return unusual(image, self._profile[1])
 
     # ------------------------------------------------------------------ forward pass
     def _forward(self, image):
@@ -290,17 +319,23 @@ class NetworkService:
         probabilities, normalized, records = self._forward(image)
         classes = [str(c) for c in self._checkpoint["classes"]]
         best = int(np.argmax(probabilities))
+        fmt = Formatter(4)
         layers = []
         for index, (name, module, _, output) in enumerate(records):
             values = output[0]
             layers.append({"index": index, "name": name, "type": type(module).__name__,
                            "description": repr(module), "shape": list(values.shape),
                            "values": values.tolist(), "min": float(values.min()),
-                           "max": float(values.max()), "inspect": _inspect_kind(module)})
+                           "max": float(values.max()), "inspect": _inspect_kind(module),
+                           "labels": _labels(fmt, values),
+                           "range": {"low": float(values.min()), "high": float(values.max()),
+                                     "labels": [fmt.num(values.min()),
+                                                fmt.num(values.max())]}})
         return {"image": image.tolist(), "normalized": normalized.tolist(),
                 "classes": classes, "probabilities": probabilities.tolist(),
                 "prediction": {"index": best, "class": classes[best],
                                "probability": float(probabilities[best])},
+                "warning": self.warning(image) if "image" in body else None,
                 "layers": layers}
 
     def inspect(self, body):
@@ -331,10 +366,16 @@ class NetworkService:
         result = {"layer": layer, "name": name, "type": type(module).__name__,
                   "description": repr(module), "kind": kind, "channel": channel, "row": row,
                   "col": col, "value": float(y[at]), "input_shape": list(x.shape[1:])}
-        explain = {"conv": _explain_conv, "pool": _explain_pool,
-                   "activation": _explain_activation, "linear": _explain_linear}[kind]
-        result.update(explain(module, x, y, at, fmt))
+        result.update(EXPLAIN[kind](module, x, y, at, fmt))
+        if y.ndim == 4:
+            result["input_window"] = input_window([r[1] for r in records], layer, row, col,
+                                                  self._checkpoint["input_size"])
         return result
+
+
+def _labels(fmt, array):
+    """Every value of ``array`` as text, written by ``fmt`` (the page shows these)."""
+    return np.vectorize(fmt.num, otypes=[object])(array).tolist()
 
 
 def _remove_stale_training_folders(workdir):
@@ -348,81 +389,3 @@ def _remove_stale_training_folders(workdir):
                 shutil.rmtree(folder, ignore_errors=True)
         except OSError:
             pass
-
-
-def _explain_conv(module, x, y, at, fmt):
-    _, channel, row, col = at
-    padded = pad_spatial(x, module.padding)
-    patch = windows(padded, module.kernel_size, module.stride, module.dilation)[0, :, row, col]
-    kernel = module.weight._array[channel]
-    bias = float(module.bias._array[channel]) if module.bias is not None else 0.0
-    products = patch.astype(np.float64) * kernel
-    per_channel = products.sum(axis=(1, 2))
-    total = float(per_channel.sum() + bias)
-    rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
-                                    module.dilation)
-    ph, pw = module.padding
-    if products.size <= MAX_WRITTEN_PRODUCTS:
-        terms = " + ".join(f"{factor(fmt, a)}*{factor(fmt, b)}"
-                           for a, b in zip(patch.ravel(), kernel.ravel()))
-    elif len(per_channel) <= MAX_WRITTEN_CHANNELS:
-        terms = " + ".join(factor(fmt, s) for s in per_channel)
-        terms = f"sum over {len(per_channel)} input channels of their dot products: {terms}"
-    else:
-        terms = f"{products.size} products"
-    equation = f"{terms} + {factor(fmt, bias)} (bias) = {fmt.num(total)}"
-    return {"kernel": kernel.tolist(), "patch": patch.tolist(), "bias": bias,
-            "per_channel": per_channel.tolist(), "sum": total, "equation": equation,
-            "rows": (rows[row] - ph).tolist(), "cols": (cols[col] - pw).tolist(),
-            "padding": list(module.padding), "stride": list(module.stride),
-            "dilation": list(module.dilation)}
-
-
-def _explain_pool(module, x, y, at, fmt):
-    _, channel, row, col = at
-    is_max = isinstance(module, MaxPool2d)
-    dilation = module.dilation if is_max else (1, 1)
-    padded = pad_spatial(x, module.padding, value=-np.inf if is_max else 0.0)
-    patch = windows(padded, module.kernel_size, module.stride, dilation)[0, channel, row, col]
-    rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
-                                    dilation)
-    ph, pw = module.padding
-    result = {"patch": json_matrix(patch),
-              "rows": (rows[row] - ph).tolist(), "cols": (cols[col] - pw).tolist(),
-              "padding": list(module.padding), "stride": list(module.stride)}
-    shown = [fmt.num(a) if np.isfinite(a) else "-inf" for a in patch.ravel()]
-    if is_max:
-        _, cache = max_pool2d_forward(x, module.kernel_size, module.stride, module.padding,
-                                      module.dilation)
-        offset = int(cache[1][0, channel, row, col])
-        kw = module.kernel_size[1]
-        result.update(winner=[offset // kw, offset % kw], sum=float(np.max(patch)),
-                      equation=f"max({', '.join(shown)}) = {fmt.num(y[at])}")
-    else:
-        mean = float(patch.astype(np.float64).mean())
-        result.update(sum=mean, equation=f"({' + '.join(shown)}) / {patch.size} = "
-                                         f"{fmt.num(y[at])}")
-    return result
-
-
-def _explain_activation(module, x, y, at, fmt):
-    value = float(x[at])
-    rule = _ACTIVATIONS[type(module)]
-    name = type(module).__name__
-    return {"input": value, "sum": float(y[at]),
-            "equation": f"{name}(x) = {rule}: {name}({fmt.num(value)}) = {fmt.num(y[at])}"}
-
-
-def _explain_linear(module, x, y, at, fmt):
-    unit = at[1]
-    weights = module.weight._array[unit]
-    inputs = x[0]
-    products = inputs.astype(np.float64) * weights
-    bias = float(module.bias._array[unit]) if module.bias is not None else 0.0
-    total = float(products.sum() + bias)
-    top = np.argsort(-np.abs(products))[:8]
-    largest = " + ".join(f"{factor(fmt, inputs[k])}*{factor(fmt, weights[k])}" for k in top)
-    return {"weights": weights.tolist(), "inputs": inputs.tolist(), "bias": bias, "sum": total,
-            "largest": [int(k) for k in top],
-            "equation": f"{len(products)} products (largest: {largest}) + {factor(fmt, bias)} "
-                        f"(bias) = {fmt.num(total)}"}

@@ -1,7 +1,9 @@
 /* The network explorer: draw a digit or pick a test image, see the prediction, every
  * layer's feature maps, and how any value was computed. */
 
-import {$, api, cellOf, el, fmt, labelled, matrixTable} from "./common.js";
+import {$, api, cellOf, el, fmt, labelled, matrixTable, show} from "./common.js";
+import {clearMarks, layerMaps, mark, renderBars} from "./maps.js";
+import {backwardInit, backwardSource} from "./backward.js";
 
 // source: the image last asked for; last and lastSource: the prediction on screen and
 // the image it is for (what "inspect" must send).
@@ -33,6 +35,15 @@ async function netPoll(start) {
     `${status.state}${progress}: ${status.message}`;
   document.body.dataset.network = status.state;
   if (status.state === "training") setTimeout(() => netPoll(false), 1000);
+  if (status.state === "ready") {
+    net.status = status;
+    const canvas = $("net-canvas");
+    if (status.drawing && canvas.width !== status.drawing) {
+      canvas.width = canvas.height = status.drawing;   // about twice the model's input
+      setupContext(canvas);
+    }
+    backwardInit(status);
+  }
   if (status.state === "ready" && !net.examples) {
     net.examples = true;
     await loadExamples();
@@ -67,22 +78,33 @@ async function loadExamples() {
     const thumb = grayCanvas(example.pixels[0]);
     thumb.title = `test image ${example.index}: ${example.class}`;
     thumb.dataset.index = example.index;
+    thumb.tabIndex = 0;
+    thumb.setAttribute("role", "button");
+    thumb.setAttribute("aria-label", `test image ${example.index}: ${example.class}`);
+    thumb.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); thumb.click(); }
+    });
     thumb.addEventListener("click", () => {
       for (const other of box.querySelectorAll("canvas.chosen")) other.classList.remove("chosen");
       thumb.classList.add("chosen");
-      predict({index: example.index});
+      predict({index: example.index}, example.label);
     });
     box.append(thumb);
   }
   if (data.images.length) box.firstChild.click();
 }
 
-function setupCanvas() {
-  const canvas = $("net-canvas"), context = canvas.getContext("2d");
-  context.lineWidth = 2.6;
+function setupContext(canvas) {
+  const context = canvas.getContext("2d");
+  context.lineWidth = 2.6 * canvas.width / 32;
   context.lineCap = "round";
   context.lineJoin = "round";
   context.strokeStyle = "#000";
+  return context;
+}
+
+function setupCanvas() {
+  const canvas = $("net-canvas"), context = setupContext(canvas);
   const at = (event) => [event.offsetX * canvas.width / canvas.clientWidth,
     event.offsetY * canvas.height / canvas.clientHeight];
   canvas.addEventListener("pointerdown", (event) => {
@@ -126,7 +148,7 @@ function predictDrawing() {
   predict({image: canvasGrid()});
 }
 
-async function predict(source) {
+async function predict(source, label = null) {
   net.source = source;
   let result;
   try {
@@ -138,83 +160,61 @@ async function predict(source) {
     $("net-predicted").textContent = error.message;
     for (const id of ["net-probs", "net-model-input", "net-layers"]) $(id).replaceChildren();
     $("net-inspect").hidden = true;
+    show($("net-warning"), "");
+    backwardSource(null, null);
     return;
   }
   if (net.source !== source) return;
   net.last = result;
   net.lastSource = source;
   renderPrediction(result);
+  backwardSource(source, label === null ? result.prediction.index : label);
 }
 
 function renderPrediction(result) {
   const best = result.prediction;
   $("net-predicted").textContent = `${best.class} (${(100 * best.probability).toFixed(1)}%)`;
-  const bars = $("net-probs");
-  bars.replaceChildren();
-  result.classes.forEach((name, k) => {
-    const p = result.probabilities[k], fill = el("div");
-    fill.style.width = `${(100 * p).toFixed(1)}%`;
-    const cls = k === best.index ? "best" : "";
-    bars.append(el("span", {textContent: name, className: cls}), el("div", {className: "bar"}, fill),
-      el("span", {textContent: `${(100 * p).toFixed(1)}%`, className: `prob ${cls}`, "data-class": name}));
-  });
-  const scaled = (canvas, height, width) => {
+  show($("net-warning"), result.warning || "");
+  renderBars($("net-probs"), result);
+  // What the model sees, as a map that the inspector can mark.
+  const input = $("net-model-input");
+  input.replaceChildren(...result.image.map((plane) => {
+    const height = plane.length, width = plane[0].length;
     const cell = Math.max(2, Math.floor(64 / Math.max(height, width)));
+    const canvas = grayCanvas(plane);
     canvas.style.width = `${cell * width}px`;
     canvas.style.height = `${cell * height}px`;
-    return canvas;
-  };
-  $("net-model-input").replaceChildren(...result.image.map((plane) => scaled(grayCanvas(plane), plane.length, plane[0].length)));
-  $("net-inspect").hidden = true;
+    const wrap = el("span", {className: "map"}, canvas, el("span", {className: "marks", "aria-hidden": "true"}));
+    Object.assign(wrap.dataset, {rows: height, cols: width, cellW: cell, cellH: cell});
+    return wrap;
+  }));
+  const box = $("net-inspect");
+  box.hidden = true;
+  $("net-top-slot").append(box);
   const container = $("net-layers");
   container.replaceChildren();
   for (const layer of result.layers) {
-    const maps = el("div", {className: "maps"});
-    const planes = layer.shape.length === 3 ? layer.values : [[layer.values]];
-    planes.forEach((plane, channel) => {
-      const canvas = scaled(heatCanvas(plane, layer.min, layer.max), plane.length, plane[0].length);
-      canvas.dataset.layer = layer.index;
-      canvas.dataset.channel = channel;
-      if (layer.shape.length === 1) {   // one strip of units: a unit is a "channel"
-        const cell = Math.max(3, Math.min(12, Math.floor(640 / plane[0].length)));
-        canvas.style.width = `${cell * plane[0].length}px`;
-        canvas.style.height = "14px";
-      }
-      if (layer.inspect) {
-        canvas.classList.add("clickable");
-        canvas.addEventListener("click", (event) => {
-          const row = Math.floor(event.offsetY / canvas.clientHeight * plane.length);
-          const col = Math.floor(event.offsetX / canvas.clientWidth * plane[0].length);
-          for (const other of container.querySelectorAll("canvas.chosen")) other.classList.remove("chosen");
-          canvas.classList.add("chosen");
-          if (layer.shape.length === 1) inspect(layer.index, col, 0, 0);
-          else inspect(layer.index, channel, Math.min(row, plane.length - 1), Math.min(col, plane[0].length - 1));
-        });
-      }
-      canvas.title = layer.shape.length === 3 ? `channel ${channel}` : `${plane[0].length} values`;
-      maps.append(canvas);
-    });
+    const pick = layer.inspect ? (channel, row, col, wrap) => choose(layer, channel, row, col, wrap) : null;
     const heading = el("h4", {textContent: `${layer.name}: ${layer.description} `},
-      el("small", {textContent: `→ ${layer.shape.join("×")} · range ${fmt(layer.min)} … ${fmt(layer.max)}`}));
-    container.append(el("div", {className: "layer", "data-layer": layer.index}, heading, maps));
+      el("small", {textContent: `→ ${layer.shape.join("×")} · range ${layer.range.labels[0]} … ${layer.range.labels[1]}`}));
+    container.append(el("div", {className: "layer", "data-layer": layer.index}, heading,
+      ...layerMaps(layer, layer, {pick, classes: layer.index === result.layers.length - 1 ? result.classes : null})));
   }
 }
 
-/** A feature map as colors: blue for positive, red for negative values, scaled by the
- * layer's range (as the API returned it). */
-function heatCanvas(plane, low, high) {
-  const height = plane.length, width = plane[0].length;
-  const canvas = el("canvas", {width, height});
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(width, height);
-  const scale = Math.max(Math.abs(low), Math.abs(high)) || 1;
-  plane.forEach((row, r) => row.forEach((value, c) => {
-    const t = Math.min(Math.abs(value) / scale, 1), k = 4 * (r * width + c);
-    const fade = Math.round(255 * (1 - t));
-    image.data.set(value >= 0 ? [fade, fade + Math.round(90 * t), 255, 255] : [255, fade, fade, 255], k);
-  }));
-  context.putImageData(image, 0, 0);
-  return canvas;
+/** A value chosen (click or keys): mark it, put the inspector under its layer, explain. */
+function choose(layer, channel, row, col, wrap) {
+  const container = $("net-layers");
+  const vector = layer.shape.length === 1;
+  for (const other of container.querySelectorAll(".map.chosen")) other.classList.remove("chosen");
+  wrap.classList.add("chosen");
+  wrap.dataset.at = `${row},${col}`;
+  clearMarks(document.getElementById("panel-network"));
+  mark(wrap, row, row, col, col, "cell");
+  const box = $("net-inspect");
+  wrap.closest(".layer").after(box);       // beside the clicked map, not at the top
+  if (vector) inspect(layer.index, col, 0, 0);
+  else inspect(layer.index, channel, row, col);
 }
 
 async function inspect(layer, channel, row, col) {
@@ -233,9 +233,16 @@ async function inspect(layer, channel, row, col) {
   }
   if (net.lastSource !== source) return;   // another image is on screen now
   box.hidden = false;
+  markWindow(result);
   const where = result.input_shape.length === 3 ? `channel ${result.channel}, position (${result.row}, ${result.col})` :
     `unit ${result.channel}`;
   const parts = [el("h3", {textContent: `Layer ${result.name} (${result.type}), ${where} = ${fmt(result.value)}`})];
+  if (result.input_window) {
+    const w = result.input_window;
+    parts.push(el("p", {className: "hint", textContent:
+      `Marked: the value (red) in its map, its window (yellow) in the previous layer's maps, and the part of the ` +
+      `input image it sees: rows ${w.rows[0]}–${w.rows[1]}, columns ${w.cols[0]}–${w.cols[1]}.`}));
+  }
   if (result.kind === "conv") {
     parts.push(el("p", {className: "hint", textContent:
       `Input rows ${result.rows.join(", ")} and columns ${result.cols.join(", ")} of the previous layer's output ` +
@@ -265,4 +272,25 @@ async function inspect(layer, channel, row, col) {
   parts.push(el("p", {className: "hint", textContent:
     `Recomputed: ${fmt(result.sum)} · value in the feature map: ${fmt(result.value)}`}));
   box.replaceChildren(...parts);
+  box.scrollIntoView({block: "nearest"});
+}
+
+/** Mark the window of an inspected value in the previous layer's maps (the input image
+ * for the first layer) and its receptive field in the input image. */
+function markWindow(result) {
+  const inputMaps = [...document.querySelectorAll("#net-model-input .map")];
+  if (result.input_window) {
+    const w = result.input_window;
+    for (const wrap of inputMaps) mark(wrap, w.rows[0], w.rows[1], w.cols[0], w.cols[1], "window");
+  }
+  if (!result.rows && result.kind !== "activation") return;
+  const previous = result.layer === 0 ? [] :
+    [...document.querySelectorAll(`#net-layers .map[data-layer="${result.layer - 1}"]`)];
+  const rows = result.rows || [result.row], cols = result.cols || [result.col];
+  const span = [Math.min(...rows), Math.max(...rows), Math.min(...cols), Math.max(...cols)];
+  const same = result.kind !== "conv";     // pooling and activations: the same channel
+  for (const wrap of previous) {
+    if (same && Number(wrap.dataset.channel) !== result.channel) continue;
+    mark(wrap, ...span, "window");
+  }
 }
