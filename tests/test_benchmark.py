@@ -17,7 +17,8 @@ from threadpoolctl import threadpool_info
 import scratchcnn as sc
 from scratchcnn import models
 from scratchcnn.ops import naive as naive_ops
-from scratchcnn.benchmark import BenchmarkError, Settings, flops, reference, render, run, runner
+from scratchcnn.benchmark import (BenchmarkError, Settings, flops, readable, reference, render,
+                                  report, run, runner)
 from scratchcnn.benchmark.cases import Case, cases, select, unknown_patterns
 from scratchcnn.benchmark.inputs import conv_inputs
 from scratchcnn.benchmark.results import summarize
@@ -349,15 +350,25 @@ def test_cli_benchmark_with_torch(tmp_path):
     result = run_cli("--only", "conv_fb/mnist_conv2", "step/mnist_cnn", "--json", str(path))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    header = next(line for line in out.splitlines() if line.startswith("case "))
+    data = json.loads(path.read_text())
+    # a report in words: under 100 columns, no test-log verdicts, no issue numbers
+    assert max(len(line) for line in out.splitlines()) < 100
+    assert "FAIL" not in out and "pass" not in out and "issue" not in out and "#" not in out
+    rows = {(r["case"], r["threads"]): r for r in data["rows"]}
+    conv = rows["conv_fb/mnist_conv2", 1]
+    assert "Convolution, forward and backward\n  mnist_conv2 (" in out
+    assert (f"    1 thread   scratchcnn {report._ms(conv['scratchcnn_ms'])} ms, PyTorch "
+            f"{report._ms(conv['torch_ms'])} ms: scratchcnn takes "
+            f"{readable._times(conv['ratio'])} PyTorch's time") in out
+    assert "Training step" in out and "mnist_cnn (mnist_cnn(), batch" in out
+    assert "np.matmul" in out and "naive loops" not in out   # baselines only without torch
+    assert "Over these 2 measurements scratchcnn takes " in out
+    tables = render(data)                            # --tables: the suite's detailed tables
+    header = next(line for line in tables.splitlines() if line.startswith("case "))
     for column in ("shape", "thr", "GFLOP", "sc ms", "torch ms", "sc GFLOP/s", "%GEMM",
                    "th GFLOP/s", "sc/torch", "(best)", "target", "ok"):
         assert column in header
-    assert "conv_fb/mnist_conv2" in out and "step/mnist_cnn" in out
-    assert "square GEMM 128x128" in out and "gemm/mnist_conv2" in out
-    assert "naive loops" not in out                  # baselines only without torch
-    assert "targets (issue #5)" in out
-    data = json.loads(path.read_text())
+    assert "square GEMM 128x128" in tables and "gemm/mnist_conv2" in tables
     rows = {(r["case"], r["threads"]): r for r in data["rows"]}
     assert rows["conv_fb/mnist_conv2", 1]["agree"] is True
     assert rows["step/mnist_cnn", 1]["agree"] is True
@@ -378,11 +389,14 @@ def test_cli_benchmark_without_torch():
     result = run_cli("--only", "conv_fb/mnist_conv2", "--no-torch")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    header = next(line for line in out.splitlines() if line.startswith("case "))
-    assert "sc ms" in header and "torch" not in header and "sc/torch" not in header
-    for name in ("naive loops", "np.einsum", "np.einsum(optimize=True)", "time / scratchcnn's"):
+    assert max(len(line) for line in out.splitlines()) < 100
+    assert "    1 thread   scratchcnn " in out and "PyTorch" not in out and "torch" not in out
+    for name in ("naive loops", "np.einsum", "np.einsum(optimize=True)", "scratchcnn's time"):
         assert name in out
-    assert "torch ms" not in out and "torch.mm" not in out
+    result = run_cli("--only", "conv_fb/mnist_conv2", "--no-torch", "--tables")
+    header = next(line for line in result.stdout.splitlines() if line.startswith("case "))
+    assert "sc ms" in header and "torch" not in header and "sc/torch" not in header
+    assert "time / scratchcnn's" in result.stdout and "torch.mm" not in result.stdout
 
 
 def test_cli_benchmark_unknown_case():

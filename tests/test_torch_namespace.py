@@ -86,3 +86,23 @@ def test_finfo_iinfo_and_switches():
     sc.set_printoptions(precision=3)
     with sc.autograd.set_detect_anomaly(True):
         (sc.ones(1, requires_grad=True) * 2).sum().backward()
+
+
+def test_set_default_dtype_reaches_creation_promotion_and_layers():
+    try:
+        sc.set_default_dtype(sc.float64)
+        torch.set_default_dtype(torch.float64)
+        for ours, theirs in [(sc.tensor([1.5]), torch.tensor([1.5])),
+                             (sc.zeros(2), torch.zeros(2)),
+                             (sc.tensor([1]) / 2, torch.tensor([1]) / 2),
+                             (sc.nn.Linear(2, 3).weight, torch.nn.Linear(2, 3).weight),
+                             (sc.nn.Conv2d(1, 2, 3).bias, torch.nn.Conv2d(1, 2, 3).bias),
+                             (sc.arange(0.5, 2), torch.arange(0.5, 2))]:
+            assert ours.dtype == theirs.detach().numpy().dtype == np.float64
+        assert sc.get_default_dtype() == np.float64
+    finally:
+        sc.set_default_dtype(sc.float32)
+        torch.set_default_dtype(torch.float32)
+    assert sc.tensor([1.5]).dtype == np.float32
+    with pytest.raises(TypeError, match="floating-point"):
+        sc.set_default_dtype(sc.int64)

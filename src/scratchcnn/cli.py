@@ -251,7 +251,8 @@ def cmd_benchmark(args):
         print("PyTorch is not installed (pip install 'scratchcnn[torch]' adds the comparison "
               "with it): comparing with naive loops and np.einsum instead.", file=sys.stderr)
     result = benchmark.run(settings, command=" ".join(["scratchcnn"] + sys.argv[1:]))
-    sys.stdout.write(benchmark.render(result))
+    report = benchmark.render if args.tables else benchmark.readable_report
+    sys.stdout.write(report(result))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(result, handle, indent=2)
@@ -413,6 +414,9 @@ def build_parser():
     p.add_argument("--no-torch", action="store_true", help="do not compare with PyTorch")
     p.add_argument("--baselines", action="store_true",
                    help="also compare with naive loops and np.einsum when PyTorch is there")
+    p.add_argument("--tables", action="store_true",
+                   help="print the detailed tables (GFLOP/s, shares of the GEMM rate, the "
+                        "full suite's targets) instead of the short report")
     p.add_argument("--rounds", type=_bounded_int(1, 1000), default=1,
                    help="rounds per thread count, each one child process per library; which "
                         "library goes first alternates from one round and one thread count to "

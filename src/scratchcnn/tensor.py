@@ -31,7 +31,7 @@ from .tensor_reduce import ReduceMethods
 from .tensor_shape import ShapeMethods
 
 from .dtypes import bool_, float16, float32, float64, int32, int64, uint8  # noqa: E402
-default_float = float32
+from .dtypes import get_default_dtype
 
 
 
@@ -39,17 +39,17 @@ def _legacy_array(data, sizes):
     """``torch.Tensor(*sizes)`` (zeros; PyTorch leaves them uninitialised) or
     ``torch.Tensor(data)`` (the default float dtype, whatever the numbers)."""
     if data is None and not sizes:
-        return np.zeros((0,), default_float)
+        return np.zeros((0,), get_default_dtype())
     dims = (data,) + sizes
     if all(type(d) is int for d in dims):
         if any(d < 0 for d in dims):
             raise ShapeError(f"Tensor(): negative dimension in size {dims}")
-        return np.zeros(dims, default_float)
+        return np.zeros(dims, get_default_dtype())
     if sizes:
         raise ArgumentError(f"Tensor() takes sizes (ints) or one sequence of numbers, got "
                             f"{dims!r}")
     array = _python_data_to_array(data)
-    return array.astype(default_float) if array.dtype.kind in "iubf" else array
+    return array.astype(get_default_dtype()) if array.dtype.kind in "iubf" else array
 
 
 def _python_data_to_array(data, dtype=None):
@@ -62,7 +62,7 @@ def _python_data_to_array(data, dtype=None):
     else:
         array = np.asarray(data)
         if array.dtype.kind == "f":  # with a dtype: cast once below, no float32 rounding
-            array = array.astype(default_float) if dtype is None else array
+            array = array.astype(get_default_dtype()) if dtype is None else array
         elif array.dtype.kind in "iu":
             array = array.astype(int64)
         elif array.dtype.kind not in "b":
@@ -85,7 +85,7 @@ def _promote(a, b, true_divide=False):
     if floats[0] != floats[1]:
         target = a.dtype if floats[0] else b.dtype
     elif true_divide and not floats[0]:
-        target = default_float
+        target = get_default_dtype()
     else:
         return a, b
 
@@ -384,7 +384,7 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, NewMethods):
         if isinstance(other, (bool, int, float, np.number)):
             if _is_float(self._array):
                 return np.asarray(other, dtype=self._array.dtype)
-            return np.asarray(other, dtype=default_float if isinstance(other, float) else None)
+            return np.asarray(other, dtype=get_default_dtype() if isinstance(other, float) else None)
         return Tensor(other)
 
     def _binary(self, forward, backward, other, reverse=False, true_divide=False):
@@ -785,7 +785,7 @@ def from_numpy(array):
 
 
 def _creation_dtype(dtype):
-    return default_float if dtype is None else np.dtype(dtype)
+    return get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
 def zeros(*size, dtype=None, requires_grad=False):
@@ -839,7 +839,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = int64 if is_int else default_float
+        dtype = int64 if is_int else get_default_dtype()
     return Tensor(np.arange(start, end, step).astype(dtype), requires_grad)
 
 

@@ -12,13 +12,13 @@ import functools
 import numpy as np
 
 from . import autograd
+from .dtypes import get_default_dtype
 from .errors import ArgumentError, ShapeError
 from .ops import elementwise as ew
 from .ops import math as um
 from .ops import select as sel
 from .tensor_compare import CompareMethods
 
-_DEFAULT_FLOAT = np.dtype("float32")
 
 
 def is_tensor(value):
@@ -38,7 +38,7 @@ def promote(a, b, true_divide=False):
     if a_float != b_float:
         target = _array(a).dtype if a_float else _array(b).dtype
     elif true_divide and not a_float:
-        target = _DEFAULT_FLOAT
+        target = get_default_dtype()
     else:
         return a, b
 
@@ -82,7 +82,7 @@ def _bound_dtype(dtype, bound):
             return dtype if dtype.kind == "f" else other
         return np.result_type(dtype, other)
     if isinstance(bound, (float, np.floating)) and dtype.kind != "f":
-        return _DEFAULT_FLOAT
+        return get_default_dtype()
     return dtype
 
 
@@ -200,7 +200,7 @@ class MathMethods(CompareMethods):
     def _unary(self, forward, backward, **params):
         target = self
         if self._array.dtype.kind != "f" and forward not in _KEEPS_INTEGERS:
-            target = self.to(_DEFAULT_FLOAT)   # sin(int tensor) is float, as in PyTorch
+            target = self.to(get_default_dtype())   # sin(int tensor) is float, as in PyTorch
         return autograd.apply(_named(forward, **params) if params else forward, backward,
                               target)
 

@@ -13,13 +13,13 @@ import collections
 import numpy as np
 
 from . import autograd
+from .dtypes import get_default_dtype
 from .errors import ArgumentError, DTypeError, ShapeError
 from .ops import norm as nrm
 from .ops import reduce as red
 from .ops import sort as srt
 
 _INT64 = np.dtype("int64")
-_DEFAULT_FLOAT = np.dtype("float32")
 
 
 def _result_type(name):
@@ -124,7 +124,7 @@ class ReduceMethods:
         dim = _dim(dim, axis, "logsumexp()")
         if dim is None:
             raise ArgumentError("logsumexp() missing required argument 'dim'")
-        x = self if self._array.dtype.kind == "f" else self.to(_DEFAULT_FLOAT)
+        x = self if self._array.dtype.kind == "f" else self.to(get_default_dtype())
         return autograd.apply(red.logsumexp_forward, red.logsumexp_backward, x, dim=dim,
                               keepdim=keepdim)
 

@@ -18,10 +18,12 @@ One concept per module:
 :mod:`.runner`      the parent: child processes, alternating libraries
 :mod:`.results`     samples -> rows; :mod:`.targets` the issue's targets
 :mod:`.report`      rows -> text tables; :mod:`.machine` CPU, versions, CPU load
+:mod:`.readable`    rows -> the short report in words (``scratchcnn benchmark``)
 ==================  ===============================================================
 """
 
+from .readable import readable_report
 from .report import render
 from .runner import BenchmarkError, Settings, run
 
-__all__ = ["run", "render", "Settings", "BenchmarkError"]
+__all__ = ["run", "render", "readable_report", "Settings", "BenchmarkError"]

@@ -15,44 +15,23 @@ True
 """
 
 import operator
-import sys
 
 import numpy as np
 
 from .. import random
 from ..device import check_device
 from ..dims import shape_arguments
+from ..dtypes import get_default_dtype, set_default_dtype  # noqa: F401 - re-exported
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..size import Size
 from ..tensor import Tensor, _python_data_to_array, from_numpy
 
-# The module whose ``default_float`` every creation and promotion rule reads.
-_tensor_module = sys.modules[Tensor.__module__]
-
 _IGNORED = {"layout", "pin_memory", "memory_format", "non_blocking"}
-
-
-def get_default_dtype():
-    """The dtype of new floating tensors (float32 unless :func:`set_default_dtype`)."""
-    return _tensor_module.default_float
-
-
-def set_default_dtype(d):
-    """Make ``d`` (float16, float32 or float64) the dtype of new floating tensors:
-    ``tensor([1.5])``, ``zeros(2)``, ``arange(0.5)``, int / int division."""
-    try:
-        dtype = np.dtype(d)
-    except TypeError:
-        raise DTypeError(f"set_default_dtype(): {d!r} is not a dtype") from None
-    if dtype.kind != "f":
-        raise DTypeError("only floating-point types are supported as the default type, got "
-                         f"{dtype}")
-    _tensor_module.default_float = dtype
 
 
 def _dtype(dtype, where, default=None):
     if dtype is None:
-        return np.dtype(default if default is not None else _tensor_module.default_float)
+        return np.dtype(default if default is not None else get_default_dtype())
     try:
         return np.dtype(dtype)
     except TypeError:

@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from ..device import check_device
 from . import functional as F
 from .module import Module, Parameter
@@ -118,7 +119,7 @@ class PReLU(_Elementwise):
             raise F.ArgumentError(f"expects num_parameters to be a positive int, got "
                                   f"{num_parameters!r}", subject)
         self.num_parameters, self.init = int(num_parameters), init
-        self.weight = Parameter(np.empty(self.num_parameters, np.dtype(dtype or np.float32)))
+        self.weight = Parameter(np.empty(self.num_parameters, float_or_default(dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from . import functional as F
 from .module import Module, Parameter
 
@@ -32,7 +33,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = np.dtype(dtype or np.float32)
+        dtype = float_or_default(dtype)
         if affine:
             self.weight = Parameter(np.empty(self.num_features, dtype))
             self.register_parameter(

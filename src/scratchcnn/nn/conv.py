@@ -4,6 +4,7 @@ and :mod:`scratchcnn.ops.conv_transpose`."""
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from ..device import check_device
 from ..shapes import conv_output_length, conv_transpose_output_length
 from . import functional as F
@@ -48,7 +49,7 @@ class _ConvBase(Module):
         return (first, second // self.groups) + self.kernel_size
 
     def _make_parameters(self, bias, dtype):
-        dtype = np.dtype(dtype or np.float32)
+        dtype = float_or_default(dtype)
         self.weight = Parameter(np.empty(self._weight_shape(), dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype))
                                 if bias else None)

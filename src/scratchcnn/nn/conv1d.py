@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from ..device import check_device
 from . import functional as F
 from .init import default_layer_init_
@@ -71,7 +72,7 @@ class Conv1d(Module):
             self.padding = _single(padding, "padding", subject, 0)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.padding_mode = padding_mode
-        dtype = np.dtype(dtype or np.float32)
+        dtype = float_or_default(dtype)
         self.weight = Parameter(np.empty((self.out_channels, self.in_channels // self.groups)
                                          + self.kernel_size, dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype))

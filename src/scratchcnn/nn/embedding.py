@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from .. import random
 from ..tensor import Tensor
 from . import functional as F
@@ -43,7 +44,7 @@ class Embedding(Module):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            dtype = np.dtype(dtype or np.float32)
+            dtype = float_or_default(dtype)
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters()

@@ -16,6 +16,7 @@ class it stands for (``Linear`` / ``Conv2d``): ``type()``, ``repr``, ``summary``
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from ..device import check_device
 from ..errors import ShapeError
 from .conv import Conv2d
@@ -32,7 +33,7 @@ class UninitializedParameter(Parameter):
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
         check_device(device, "UninitializedParameter")
-        super().__init__(np.empty((0,), np.dtype(dtype or np.float32)), requires_grad=requires_grad)
+        super().__init__(np.empty((0,), float_or_default(dtype)), requires_grad=requires_grad)
 
     def materialize(self, shape, device=None, dtype=None):
         """Allocate the array of ``shape`` (values undefined until initialized) and become
@@ -103,7 +104,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     def __init__(self, out_features, bias=True, device=None, dtype=None):
         check_device(device, f"LazyLinear({out_features})")
         Linear.__init__(self, 0, out_features, bias=bias, dtype=dtype)   # checks out_features
-        _lazy_parameters(self, bias, dtype or np.float32)
+        _lazy_parameters(self, bias, float_or_default(dtype))
 
     def output_shape(self, input_shape):
         """(..., out_features): known before the first call, any last axis accepted."""
@@ -151,7 +152,7 @@ class LazyConv2d(LazyModuleMixin, Conv2d):
                         padding_mode, device, subject)
         self.in_channels = 0      # as PyTorch, until the first call
         self._set_padding(padding, subject)
-        _lazy_parameters(self, bias, dtype or np.float32)
+        _lazy_parameters(self, bias, float_or_default(dtype))
 
     def _check_channels(self, input_shape):
         """Before the first call any channel count divisible by groups will do."""

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from . import functional as F
 from .init import default_layer_init_
 from .module import Module, Parameter
@@ -27,7 +28,7 @@ class Linear(Module):
                 raise TypeError(f"{subject} expects {name} to be an int, got {value!r}")
             F.check_non_negative((value,), name, subject)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        dtype = np.dtype(dtype or np.float32)
+        dtype = float_or_default(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
         self.register_parameter("bias", Parameter(np.empty(out_features, dtype)) if bias else None)
         self.reset_parameters()

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from ..dtypes import float_or_default
 from . import functional as F
 from .module import Module, Parameter
 
@@ -84,7 +85,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(d) for d in shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = np.dtype(dtype or np.float32)
+        dtype = float_or_default(dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype))
             self.register_parameter(
@@ -145,7 +146,7 @@ class GroupNorm(Module):
         _check_eps(eps, subject)
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
         self.eps, self.affine = eps, affine
-        dtype = np.dtype(dtype or np.float32)
+        dtype = float_or_default(dtype)
         if affine:
             self.weight = Parameter(np.ones(self.num_channels, dtype))
             self.register_parameter(
