@@ -446,7 +446,7 @@ def test_network_inspector_opens_beside_the_click_and_marks_the_window(
         wrap = driver.find_element(
             "css selector", f'#net-layers .map[data-layer="{last_conv}"][data-channel="2"]')
         canvas = wrap.find_element("css selector", "canvas")
-        driver.execute_script("arguments[0].scrollIntoView({block: 'end'})", canvas)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
         cell_px = canvas.size["width"] / 4
         ActionChains(driver).move_to_element_with_offset(
             canvas, int(-2 * cell_px + 2 * cell_px + cell_px / 2),
