@@ -121,7 +121,9 @@ def test_argparse_errors_exit_2(argv, message, capsys):
 def test_summary_input_too_small_for_the_model(capsys):
     assert cli.main(["summary", "alexnet", "--input", "3x64x64"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("scratchcnn summary: error: in features.")
+    assert err.startswith("scratchcnn summary: error: alexnet cannot take a 3x64x64 input: "
+                          "the smallest input that works is 3x227x227 (--input 3x227x227). "
+                          "in features.")
 
 
 # --------------------------------------------------------------------- params

@@ -412,7 +412,7 @@ def test_network_explorer(driver, url, service):
 
 def inside_viewport(driver, element):
     return driver.execute_script("""const r = arguments[0].getBoundingClientRect();
-        return r.top >= 0 && r.top < innerHeight && r.left >= 0 && r.right <= innerWidth;""",
+        return r.top >= -1 && r.top < innerHeight && r.left >= 0 && r.right <= innerWidth;""",
                                  element)
 
 
@@ -499,7 +499,7 @@ def test_network_backward_view_and_sgd_step(driver, url, service):
         trained = service.backward({"index": 0, "label": label})
         loss = driver.find_element("id", "net-loss")
         assert loss.get_attribute("data-loss") == trained["loss_text"]
-        assert f"true class {trained['class']}: {trained['loss_text']}" in loss.text
+        assert f"true class {trained['class']}): {trained['loss_text']}" in loss.text
         assert len(driver.find_elements("css selector", "#net-grads .layer")) == \
             len(trained["layers"])
         assert len(driver.find_elements("css selector", "#net-grads .map")) == 2 * sum(

@@ -36,9 +36,8 @@ from .random import (  # noqa: E402
     Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )
 # Creation functions (tensor, zeros, arange ...) come from .functions (functions/creation.py).
-from .tensor import (  # noqa: E402
-    Tensor, bool_, cat, float16, float32, float64, from_numpy, int32, int64, stack, uint8,
-)
+from .dtypes import bool_, float16, float32, float64, int32, int64, uint8  # noqa: E402
+from .tensor import Tensor, cat, from_numpy, stack  # noqa: E402
 
 globals().update(_dtypes.ALIASES)   # sc.float, sc.int, sc.bool, as torch.float ...
 

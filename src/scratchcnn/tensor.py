@@ -15,24 +15,23 @@ tensor([2., 4., 6.])
 
 import numpy as np
 
-from . import autograd, random
-from .device import CPU, check_device, is_device
+from . import autograd
+from .device import CPU
+from .dtypes import bool_, float32, get_default_dtype, int64
 from .errors import ArgumentError, DimensionError, DTypeError, GraphError, ShapeError
-from .size import Size
 from .ops import activation as act
 from .ops import elementwise as ew
-from .ops import softmax as softmax_op
 from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
+from .ops import softmax as softmax_op
+from .size import Size
+from .tensor_convert import ConvertMethods
+from .tensor_inplace import InplaceMethods
 from .tensor_math import MathMethods
 from .tensor_new import NewMethods
 from .tensor_reduce import ReduceMethods
 from .tensor_shape import ShapeMethods
-
-from .dtypes import bool_, float16, float32, float64, int32, int64, uint8  # noqa: E402
-from .dtypes import get_default_dtype
-
 
 
 def _legacy_array(data, sizes):
@@ -96,7 +95,8 @@ def _promote(a, b, true_divide=False):
     return cast(a), cast(b)
 
 
-class Tensor(MathMethods, ReduceMethods, ShapeMethods, NewMethods):
+class Tensor(ConvertMethods, InplaceMethods, MathMethods, ReduceMethods, ShapeMethods,
+             NewMethods):
     """N-dimensional array with reverse-mode autograd. Create with :func:`tensor`.
 
     The methods are grouped by kind in mixins: arithmetic in :mod:`.tensor_math`,
@@ -227,76 +227,6 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, NewMethods):
             raise ShapeError(f"the truth value of a tensor with {self._array.size} elements is "
                              "ambiguous; use .any() or .all()")
         return bool(self._array.item())
-
-    def to(self, *args, **kwargs):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, with the
-        keywords ``dtype=``, ``device=``, ``non_blocking=``, ``copy=`` (differentiable).
-        Only the CPU exists here: any other device raises a clear error."""
-        dtype, copy = _to_arguments(args, kwargs, "Tensor.to()")
-        if dtype is None or dtype == self._array.dtype:
-            return self.clone() if copy else self
-        return autograd.apply(sh.cast_forward, sh.cast_backward, self, dtype=dtype)
-
-    def type(self, dtype=None, non_blocking=False):
-        """Without ``dtype``: PyTorch's type name (``"torch.FloatTensor"``); with one,
-        this tensor converted to it (a dtype or such a name)."""
-        if dtype is None:
-            return "torch." + _TYPE_NAMES.get(self._array.dtype, "Tensor")
-        if isinstance(dtype, str) and dtype.startswith("torch."):
-            names = {name: dt for dt, name in _TYPE_NAMES.items()}
-            if dtype[len("torch."):] not in names:
-                raise DTypeError(f"type(): unknown tensor type {dtype!r}")
-            dtype = names[dtype[len("torch."):]]
-        return self.to(np.dtype(dtype))
-
-    def float(self):
-        return self.to(float32)
-
-    def double(self):
-        return self.to(float64)
-
-    def half(self):
-        return self.to(float16)
-
-    def long(self):
-        return self.to(int64)
-
-    def int(self):
-        return self.to(int32)
-
-    def short(self):
-        return self.to(np.dtype("int16"))
-
-    def bool(self):
-        return self.to(bool_)
-
-    def byte(self):
-        return self.to(uint8)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        check_device("cuda" if device is None else device, "Tensor.cuda()")
-
-    def is_floating_point(self):
-        return self._array.dtype.kind == "f"
-
-    def element_size(self):
-        return self._array.itemsize
-
-    def nelement(self):
-        return int(self._array.size)
-
-    def is_contiguous(self):
-        return bool(self._array.flags.c_contiguous)
-
-    def __index__(self):
-        if self._array.size != 1 or self._array.dtype.kind not in "iub":
-            raise TypeError("only integer tensors of a single element can be converted "
-                            f"to an index (this one has {self._array.size} elements of "
-                            f"{self._array.dtype})")
-        return int(self._array.item())
 
     # ----------------------------------------------------------------- autograd
     def requires_grad_(self, requires_grad=True):
@@ -547,141 +477,6 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, NewMethods):
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
-    # ----------------------------------------------------------------- in-place
-    # ``x += y`` writes into x's memory. Outside a graph it is one ufunc with ``out=``
-    # (the optimizer's ``p -= lr * g`` under no_grad). Inside a graph (x or y requires
-    # grad) the op is recorded as PyTorch does: x's old history moves to a hidden
-    # tensor that becomes the op's input, and x becomes the op's output.
-    def _inplace(self, ufunc, other):
-        """``self <op>= other`` with a NumPy ufunc, dtype kept (PyTorch's casting rule)."""
-        self._check_inplace()
-        other_array = other._array if isinstance(other, Tensor) else other
-        if autograd.is_grad_enabled() and (self.requires_grad or (
-                isinstance(other, Tensor) and other.requires_grad)):
-            method = _INPLACE_METHODS[ufunc]
-            return self._inplace_via(lambda t: getattr(t, method)(other))
-        result_kind = np.result_type(self._array, other_array).kind
-        if result_kind == "f" and self._array.dtype.kind in "iub" or \
-                result_kind in "iu" and self._array.dtype.kind == "b":
-            raise DTypeError(f"result type {np.result_type(self._array, other_array)} can't "
-                             f"be cast to the desired output type {self._array.dtype}")
-        ufunc(self._array, other_array, out=self._array, casting="unsafe")
-        self._vc[0] += 1
-        return self
-
-    def _inplace_via(self, compute):
-        """Make ``compute(self)`` (an out-of-place Tensor op) this tensor's new value, in
-        place: the memory is overwritten and, when recording, the graph is rebased."""
-        self._check_inplace()
-        if autograd.is_grad_enabled():
-            return self._rebase(compute)
-        self._write(compute(self)._array)
-        return self
-
-    def _rebase(self, compute):
-        old = Tensor.__new__(Tensor)
-        old._array, old._node, old._vc = self._array, self._node, self._vc
-        old.grad, old._retains_grad, old._hooks = None, False, None
-        old.requires_grad = self.requires_grad
-        result = compute(old)
-        node = result._node
-        if node is not None:  # the op's saved arrays must keep the values it saw
-            node.cache = autograd.copy_shared(node.cache, self._array)
-        self._write(result._array)
-        self._node, self.requires_grad = node, result.requires_grad
-        if node is not None:
-            node.saved = node.saved[:-1] + ((self._vc, self._vc[0], self._array),)
-        return self
-
-    def _write(self, array):
-        if array.dtype != self._array.dtype and not np.can_cast(
-                array.dtype, self._array.dtype, "same_kind"):
-            raise DTypeError(f"result type {array.dtype} can't be cast to the desired output "
-                             f"type {self._array.dtype}")
-        if array.shape != self._array.shape:
-            raise ShapeError(f"output with shape {list(self._array.shape)} doesn't match the "
-                             f"broadcast shape {list(array.shape)}")
-        np.copyto(self._array, array, casting="unsafe")
-        self._vc[0] += 1
-
-    def __iadd__(self, other):
-        return self._inplace(np.add, other)
-
-    def __isub__(self, other):
-        return self._inplace(np.subtract, other)
-
-    def __imul__(self, other):
-        return self._inplace(np.multiply, other)
-
-    def __itruediv__(self, other):
-        if self._array.dtype.kind != "f":
-            raise DTypeError(f"result type Float can't be cast to the desired output type "
-                             f"{self._array.dtype}: true division of an integer tensor in place")
-        return self._inplace(np.divide, other)
-
-    def add_(self, other, alpha=1):
-        return self._inplace(np.add, other if alpha == 1 else _scaled(other, alpha))
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(np.subtract, other if alpha == 1 else _scaled(other, alpha))
-
-    def mul_(self, other):
-        return self._inplace(np.multiply, other)
-
-    def div_(self, other):
-        return self.__itruediv__(other)
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def fill_(self, value):
-        self._check_inplace()
-        if isinstance(value, Tensor):
-            if value.numel() != 1:
-                raise ShapeError(f"fill_ only supports a 0-dimension value tensor, got one "
-                                 f"of shape {value.shape}")
-            value = value._array.item()
-        self._array[...] = value
-        self._vc[0] += 1
-        if self._node is not None:   # the old history no longer explains the values
-            self._node, self.requires_grad = None, False
-        return self
-
-    def copy_(self, source, non_blocking=False):
-        source_array = source._array if isinstance(source, Tensor) else np.asarray(source)
-        try:
-            np.broadcast_to(source_array, self._array.shape)
-        except ValueError:
-            raise ShapeError(f"copy_: a source of shape {source_array.shape} cannot be "
-                             f"broadcast to shape {self._array.shape}") from None
-        if isinstance(source, Tensor) and source.requires_grad and autograd.is_grad_enabled():
-            return self._inplace_via(lambda t: _copy_result(t, source))
-        self._check_inplace()
-        self._array[...] = source_array
-        self._vc[0] += 1
-        if self._node is not None:
-            self._node, self.requires_grad = None, False
-        return self
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        """Fill with samples of N(mean, std^2) from the global generator."""
-        self._check_inplace()
-        self._array[...] = random.generator().normal(mean, std, self._array.shape)
-        self._vc[0] += 1
-        return self
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        """Fill with samples of U(a, b) from the global generator."""
-        self._check_inplace()
-        self._array[...] = random.generator().uniform(a, b, self._array.shape)
-        self._vc[0] += 1
-        return self
-
-    def _check_inplace(self):
-        if self.requires_grad and self._node is None and autograd.is_grad_enabled():
-            raise GraphError("a leaf Variable that requires grad is being used in an in-place "
-                             "operation; wrap it in `with torch.no_grad():` (sc.no_grad())")
-
     # ----------------------------------------------------------------- printing
     def __repr__(self):
         body = np.array2string(self._array, separator=", ", prefix="tensor(",
@@ -694,63 +489,6 @@ class Tensor(MathMethods, ReduceMethods, ShapeMethods, NewMethods):
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-
-_INPLACE_METHODS = {np.add: "__add__", np.subtract: "__sub__", np.multiply: "__mul__",
-                    np.divide: "__truediv__"}
-
-_TYPE_NAMES = {float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor",
-               int64: "LongTensor", int32: "IntTensor", np.dtype("int16"): "ShortTensor",
-               np.dtype("int8"): "CharTensor", uint8: "ByteTensor", bool_: "BoolTensor"}
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _copy_result(target, source):
-    """``source`` broadcast to ``target``'s shape and dtype, as a graph op (for copy_)."""
-    out = source.to(target.dtype)
-    if out.shape != target.shape:
-        out = out + autograd.constant(np.zeros(target.shape, target.dtype))
-    return out
-
-
-def _to_arguments(args, kwargs, where):
-    """Parse ``to(...)``'s PyTorch forms into ``(dtype or None, copy)``; check the device."""
-    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
-    if unknown:
-        raise ArgumentError(f"{where} got unexpected keyword argument(s) {sorted(unknown)}")
-    dtype, device = kwargs.get("dtype"), kwargs.get("device")
-    positional = list(args)
-    if positional and isinstance(positional[0], Tensor):
-        other = positional.pop(0)
-        dtype = other.dtype if dtype is None else dtype
-    if positional and (is_device(positional[0]) or isinstance(positional[0], int) and
-                       not isinstance(positional[0], bool)):
-        device = positional.pop(0)
-    if positional and not isinstance(positional[0], bool):
-        dtype = positional.pop(0)
-    if positional:   # non_blocking, copy as positional bools
-        kwargs.setdefault("non_blocking", positional.pop(0))
-    if positional:
-        kwargs.setdefault("copy", positional.pop(0))
-    if device is not None:
-        check_device(device, where)
-    if dtype is not None:
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise DTypeError(f"{where}: {dtype!r} is neither a dtype nor a device") from None
-    return dtype, bool(kwargs.get("copy", False))
-
-
-def _scaled(value, alpha):
-    return (value._array if isinstance(value, Tensor) else np.asarray(value)) * alpha
 
 
 def _shape_arg(shape):
@@ -782,65 +520,6 @@ def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     return Tensor(array)
-
-
-def _creation_dtype(dtype):
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
-
-
-def zeros(*size, dtype=None, requires_grad=False):
-    return Tensor(np.zeros(_shape_arg(size), _creation_dtype(dtype)), requires_grad)
-
-
-def ones(*size, dtype=None, requires_grad=False):
-    return Tensor(np.ones(_shape_arg(size), _creation_dtype(dtype)), requires_grad)
-
-
-def full(size, fill_value, dtype=None, requires_grad=False):
-    """Like ``torch.full``: without ``dtype``, the fill value's kind decides (bool, int64,
-    float32)."""
-    if dtype is None:
-        dtype = _python_data_to_array(fill_value).dtype
-    return Tensor(np.full(_shape_arg((size,)), fill_value, _creation_dtype(dtype)), requires_grad)
-
-
-def zeros_like(t, dtype=None, requires_grad=False):
-    return Tensor(np.zeros(t.shape, dtype or t.dtype), requires_grad)
-
-
-def ones_like(t, dtype=None, requires_grad=False):
-    return Tensor(np.ones(t.shape, dtype or t.dtype), requires_grad)
-
-
-def randn(*size, dtype=None, requires_grad=False):
-    """Standard normal samples from the global generator (see :func:`manual_seed`)."""
-    dtype = _creation_dtype(dtype)
-    return Tensor(random.generator().standard_normal(_shape_arg(size), dtype=dtype)
-                  if dtype in (float32, float64) else
-                  random.generator().standard_normal(_shape_arg(size)).astype(dtype),
-                  requires_grad)
-
-
-def rand(*size, dtype=None, requires_grad=False):
-    """Uniform samples on [0, 1) from the global generator."""
-    dtype = _creation_dtype(dtype)
-    return Tensor(random.generator().random(_shape_arg(size)).astype(dtype), requires_grad)
-
-
-def randint(low, high=None, size=(), dtype=int64):
-    if high is None:
-        low, high = 0, low
-    return Tensor(random.generator().integers(low, high, size=size).astype(dtype))
-
-
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    """Like ``torch.arange``: int64 for integer arguments, float32 if any is a float."""
-    if end is None:
-        start, end = 0, start
-    if dtype is None:
-        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = int64 if is_int else get_default_dtype()
-    return Tensor(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def _tensor_list(tensors, who):

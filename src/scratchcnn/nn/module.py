@@ -22,7 +22,8 @@ import numpy as np
 
 from ..device import check_device
 from ..errors import ArgumentError, DTypeError, ScratchCNNError
-from ..tensor import Tensor, _to_arguments
+from ..tensor import Tensor
+from ..tensor_convert import _to_arguments
 from . import state as _state
 from .hooks import RemovableHandle, add_hook, call_with_hooks
 from .parameter import Parameter

@@ -44,7 +44,9 @@ export function layerMaps(layer, map, options = {}) {
     const canvas = heatCanvas(plane, map.range);
     let cellW = Math.max(2, Math.floor(64 / Math.max(height, width))), cellH = cellW;
     if (vector) {
-      cellW = Math.max(3, Math.min(options.classes ? 36 : 12, Math.floor(640 / width)));
+      // As wide as the screen allows (a phone's too), at most 640 px.
+      const room = Math.min(640, window.innerWidth - 60);
+      cellW = Math.max(2, Math.min(options.classes ? 36 : 12, Math.floor(room / width)));
       cellH = 14;
     }
     canvas.style.width = `${cellW * width}px`;
