@@ -365,9 +365,13 @@ def test_shapes_limits_are_checked_before_allocating():
 # ============================================================ worked example
 def test_explain_default_and_custom():
     api = Api(None)
-    assert api.explain_default({}) == json.loads(explain().json())
-    custom = api.explain({"config": {"label": 1}, "decimals": 2})
+    # The trace of `scratchcnn explain`, plus its pictures (tested below).
+    default = api.explain_default({})
+    assert default.pop("pictures") and default == json.loads(explain().json())
+    custom = dict(api.explain({"config": {"label": 1}, "decimals": 2}))
     assert custom["config"]["label"] == 1 and custom["steps"][0]["title"] == "The network"
+    assert custom.pop("pictures")[7]["notes"] == [
+        f"loss = {explorers.Formatter(2).num(custom['values']['loss'])}"]
     assert custom == json.loads(explain({"label": 1}, decimals=2).json())
     with pytest.raises(ValidationError, match="'padding' is at most 3") as raised:
         api.explain({"config": {"padding": 7}})
@@ -1157,3 +1161,25 @@ def test_predict_layers_carry_their_values_as_text(service):
     fmt = explorers.Formatter(4)
     assert layer["labels"][2][3][4] == fmt.num(layer["values"][2][3][4])
     assert layer["range"]["labels"] == [fmt.num(layer["min"]), fmt.num(layer["max"])]
+
+
+def test_worked_example_pictures_are_the_trace_numbers():
+    trace = Api(None).handle("GET", "/api/explain", {})
+    fmt = explorers.Formatter(4)
+    conv = trace["pictures"][2]
+    assert [f["name"] for f in conv["figures"]] == ["input X", "kernel W", "feature map"]
+    assert conv["figures"][2]["labels"] == [[fmt.num(x) for x in row]
+                                            for row in trace["values"]["conv"]]
+    backward = {p["title"]: p for p in trace["pictures"]}["Backward: through pooling"]
+    assert backward["figures"][0]["values"] == trace["values"]["dL_dA"]
+
+
+def test_inspect_names_the_receptive_field_in_the_input(service):
+    # Layer 5 is the second pooling: (1, 1) <- conv rows 2..3 <- pool rows 1..4 <- conv
+    # rows 2..9 <- input rows 1..10, clipped to the 8x8 image.
+    for layer, row, col, rows, cols in ((0, 4, 4, [3, 5], [3, 5]), (0, 0, 0, [0, 1], [0, 1]),
+                                        (2, 1, 1, [1, 4], [1, 4]), (5, 1, 1, [1, 7], [1, 7]),
+                                        (3, 0, 3, [0, 4], [3, 7])):
+        window = service.inspect({"index": 0, "layer": layer, "channel": 0, "row": row,
+                                  "col": col})["input_window"]
+        assert window == {"rows": rows, "cols": cols}, (layer, row, col)

@@ -883,3 +883,29 @@ def test_a_stopped_server_is_named_not_failed_to_fetch(driver):
     assert driver.find_elements("css selector", "#conv-output td") == []
     errors = console_errors(driver)
     assert all("ERR_CONNECTION_REFUSED" in e for e in errors), errors
+
+
+def test_worked_example_as_pictures(driver, url):
+    from scratchcnn.viz.pictures import pictures
+    import json
+    open_panel(driver, url, "example")
+    trace = json.loads(explain().json())
+    expected = pictures(trace, 4)
+    wait(driver, lambda d: settled(d) and d.find_elements("css selector", "#ex-steps h3"))
+    for _ in range(2):
+        driver.find_element("id", "ex-next").click()
+    step = expected[2]                     # the convolution: input, kernel, feature map
+    captions = [f.text for f in driver.find_elements("css selector",
+                                                     "#ex-steps .ex-figures figcaption")]
+    assert captions == [figure["name"] for figure in step["figures"]]
+    tables = driver.find_elements("css selector", "#ex-steps .ex-figures table")
+    for table, figure in zip(tables, step["figures"]):
+        shown = [[td.text for td in tr.find_elements("css selector", "td")]
+                 for tr in table.find_elements("css selector", "tr")]
+        assert shown == figure["labels"]
+    assert len(tables[0].find_elements("css selector", "td.rf")) == 4    # the 2x2 window
+    assert len(driver.find_elements("css selector", "#ex-steps .arrow")) == 2
+    driver.find_element("id", "ex-all").click()
+    screenshot(driver, "example")
+    driver.find_element("id", "ex-all").click()
+    assert console_errors(driver) == []

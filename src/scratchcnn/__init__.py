@@ -11,7 +11,7 @@ API mirrors PyTorch's so that model code moves between the two unchanged.
 (2, 10)
 """
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 # Importing the library changes nothing process-wide (no allocator or BLAS settings):
 # the `scratchcnn` command applies those for itself (scratchcnn/runtime.py).

@@ -5,7 +5,7 @@ import math
 import os
 import sys
 
-from . import __version__
+from .version import __version__
 from .errors import ScratchCNNError
 
 

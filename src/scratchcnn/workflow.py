@@ -458,7 +458,7 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
 
 
 def write_plots(model, history, confusion, classes, example, out_dir):
-    from .viz import plots
+    from . import plots
 
     plots.plot_history(history, os.path.join(out_dir, "curves.png"))
     plots.plot_confusion(confusion, classes, os.path.join(out_dir, "confusion.png"))

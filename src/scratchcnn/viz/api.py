@@ -20,11 +20,13 @@ import functools
 import json
 import re
 
-from .. import __version__, models
+from .. import models
+from ..version import __version__
 from ..errors import ScratchCNNError
 from ..explain import explain
 from ..summary import summary
 from . import explorers, layers
+from .pictures import pictures
 from . import validation as v
 from .backward import MAX_LR, MAX_SESSIONS, MAX_STEPS
 from .network import MAX_DRAWING, MAX_EXAMPLES
@@ -84,6 +86,13 @@ def _channels_last_hint(input_size, channels_ok):
     if channels_ok(c) and not channels_ok(h):
         return f" (sizes are C x H x W): did you mean {c}x{h}x{w}?"
     return ""
+
+
+def _with_pictures(trace, decimals):
+    """The trace plus ``pictures``: each step's arrays as grids of text (the page draws
+    them), written by the trace's own formatter."""
+    trace["pictures"] = pictures(trace, decimals)
+    return trace
 
 
 def _summary_dict(result):
@@ -205,7 +214,7 @@ class Api:
 
     @functools.cached_property
     def _default_trace(self):
-        return json.loads(explain().json())
+        return _with_pictures(json.loads(explain().json()), 4)
 
     def explain_default(self, query):
         """The worked example of ``scratchcnn explain``, as its JSON trace."""
@@ -219,9 +228,10 @@ class Api:
         decimals = v.integer(body, "decimals", 0, 12, default=4)
         config = body.get("config")
         try:
-            return json.loads(explain(config, decimals=decimals).json())
+            trace = json.loads(explain(config, decimals=decimals).json())
         except ScratchCNNError as error:
             raise v.ValidationError(str(error), "config") from None
+        return _with_pictures(trace, decimals)
 
     def _network(self):
         if self.network is None:

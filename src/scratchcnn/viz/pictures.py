@@ -20,7 +20,7 @@ NAMES = {"feature_map": "feature map", "activation": "A = ReLU", "pooled": "P (p
          "dL_db_fc": "dL/db_fc", "dL_dP": "dL/dP", "dL_dA": "dL/dA",
          "dL_dpre": "dL/d(pre-activation)", "dL_dW": "dL/dW", "b_fc": "new b_fc",
          "W_fc": "new W_fc", "W": "new W", "b": "new b", "patch": "patch",
-         "kernel": "kernel"}
+         "kernel": "kernel", "dL_db": "dL/db"}
 SKIPPED = ("patches", "value", "loss", "dL_db")
 
 

@@ -1,6 +1,6 @@
 /* The worked example: the trace of `scratchcnn explain`, one step at a time. */
 
-import {$, api, el, show} from "./common.js";
+import {$, api, cellOf, el, heat, matrixTable, show} from "./common.js";
 
 export const example = {trace: null, step: 0, wired: false, loading: false};
 
@@ -54,11 +54,34 @@ async function runExample() {
 }
 
 function renderExample() {
-  const steps = example.trace.steps;
+  const steps = example.trace.steps, pictures = example.trace.pictures || [];
   const chosen = $("ex-all").checked ? steps.map((_, k) => k) : [example.step];
   $("ex-steps").replaceChildren(...chosen.map((k) => el("div", {className: "step"},
     el("h3", {textContent: `${k + 1}. ${steps[k].title}`}),
+    picture(pictures[k]),
     el("pre", {textContent: steps[k].lines.join("\n")}))));
   $("ex-counter").textContent = $("ex-all").checked ? `${steps.length} steps` :
     `step ${example.step + 1} of ${steps.length}`;
+}
+
+/** A step's arrays as grids (numbers as the API wrote them, shaded as heat maps), with
+ * arrows from what a step reads to what it computes; a window, where there is one, is
+ * outlined (the kernel's or the pooling's first position). */
+function picture(step) {
+  if (!step || !step.figures.length) return el("span");
+  const row = el("div", {className: "ex-figures"});
+  step.figures.forEach((figure, k) => {
+    if (k) row.append(el("span", {className: "arrow", "aria-hidden": "true", textContent: "→"}));
+    const table = el("table", {className: "matrix"});
+    matrixTable(table, figure.labels);
+    figure.values.forEach((values, r) => values.forEach((value, c) => {
+      const td = cellOf(table, r, c);
+      td.style.backgroundColor = heat(value, figure.range);
+      const w = figure.window;
+      if (w && r >= w[0] && r <= w[1] && c >= w[2] && c <= w[3]) td.classList.add("rf");
+    }));
+    row.append(el("figure", {}, el("figcaption", {textContent: figure.name}), table));
+  });
+  for (const note of step.notes) row.append(el("p", {className: "caption", textContent: note}));
+  return row;
 }
