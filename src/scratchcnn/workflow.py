@@ -147,10 +147,23 @@ def default_out_dir():
     return os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
 
 
+def model_config(name, num_classes, input_size):
+    """The constructor arguments of zoo model ``name`` for this data (saved in checkpoints
+    as ``model_config``): the class count, and the image size where the model takes one
+    (``tiny_vgg`` on CIFAR-10's 32x32)."""
+    config = {"num_classes": num_classes}
+    constructor = getattr(models, name.replace("-", "_").lower())
+    height, width = tuple(input_size)[-2:]
+    if "image_size" in inspect.signature(constructor).parameters and height == width and \
+            (height, width) != tuple(models.input_size(name))[-2:]:
+        config["image_size"] = int(height)
+    return config
+
+
 def build_model(name, num_classes, input_size, data=None):
     """A zoo model for ``num_classes``, checked against the data's image size; one that
     does not fit raises ArgumentError saying in one line what to pass instead."""
-    model = models.get(name, num_classes=num_classes)
+    model = models.get(name, **model_config(name, num_classes, input_size))
     try:
         model.output_shape((1,) + tuple(input_size))   # a clear error now, not mid-epoch
     except ScratchCNNError:
@@ -432,7 +445,8 @@ def train(data=None, model=None, data_dir=None, epochs=None, batch_size=None, lr
     parameters = list(network.parameters())
     opt = (optim.Adam(parameters, lr=lr) if optimizer == "adam" else
            optim.SGD(parameters, lr=lr, momentum=0.9))
-    meta = {"model_name": model_name, "model_config": {"num_classes": len(classes)},
+    meta = {"model_name": model_name,
+            "model_config": model_config(model_name, len(classes), input_size),
             "data": data, "classes": classes, "preprocessing": preprocessing,
             "input_size": input_size, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "optimizer": optimizer, "seed": seed, "limit": limit, "val_fraction": val_fraction}

@@ -1,6 +1,7 @@
 """Small CNNs that train in seconds to minutes on a laptop CPU."""
 
 from .. import nn
+from ..shapes import conv_output_size, pool_output_size
 from ..nn.module import chain_output_shape
 from ..errors import ArgumentError
 
@@ -62,12 +63,16 @@ def digits_cnn(num_classes=10):
     )
 
 
-def tiny_vgg(num_classes=10, in_channels=3):
+def tiny_vgg(num_classes=10, in_channels=3, image_size=64):
     """CNN Explainer's Tiny VGG for 64x64x3: two blocks of conv-relu-conv-relu-maxpool with
-    10 channels (3x3 kernels, no padding): 64 -> 62 -> 60 -> 30 -> 28 -> 26 -> 13."""
+    10 channels (3x3 kernels, no padding): 64 -> 62 -> 60 -> 30 -> 28 -> 26 -> 13.
+    ``image_size`` sizes the classifier for other square images (CIFAR-10's 32: ... -> 5)."""
+    size = image_size
+    for _ in range(2):   # each block: two 3x3 convolutions, then a 2x2 max-pool
+        size = pool_output_size(conv_output_size(conv_output_size(size, 3), 3), 2)
     return nn.Sequential(
         nn.Conv2d(in_channels, 10, 3), nn.ReLU(), nn.Conv2d(10, 10, 3), nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Conv2d(10, 10, 3), nn.ReLU(), nn.Conv2d(10, 10, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(10 * 13 * 13, num_classes),
+        nn.Flatten(), nn.Linear(10 * size * size, num_classes),
     )
