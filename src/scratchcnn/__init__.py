@@ -8,7 +8,7 @@ API mirrors PyTorch's so that model code moves between the two unchanged.
 >>> model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
 ...                       nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
 >>> model(sc.zeros(2, 1, 8, 8)).shape
-(2, 10)
+torch.Size([2, 10])
 """
 
 from .version import __version__  # noqa: E402

@@ -15,7 +15,7 @@
 ...                     transform=T.RandomCrop(8, padding=1))
 >>> images, labels = next(iter(loader))
 >>> images.shape, labels.dtype, len(loader)
-((32, 1, 8, 8), dtype('int64'), 45)
+(torch.Size([32, 1, 8, 8]), dtype('int64'), 45)
 """
 
 from . import transforms

@@ -14,7 +14,7 @@
 >>> images, labels = default_collate([(np.zeros((1, 2, 2), np.float32), 3),
 ...                                   (np.ones((1, 2, 2), np.float32), 5)])
 >>> images.shape, images.dtype, labels.tolist(), labels.dtype
-((2, 1, 2, 2), dtype('float32'), [3, 5], dtype('int64'))
+(torch.Size([2, 1, 2, 2]), dtype('float32'), [3, 5], dtype('int64'))
 >>> default_collate([{"x": 0.5}, {"x": 1.5}])["x"].dtype
 dtype('float64')
 """

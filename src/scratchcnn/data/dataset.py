@@ -11,7 +11,7 @@ collate function instead of touching samples one by one.
 >>> ds = TensorDataset(np.zeros((5, 1, 2, 2), np.float32), np.arange(5))
 >>> image, label = ds[3]
 >>> type(label).__name__, label.item(), image.shape
-('Tensor', 3, (1, 2, 2))
+('Tensor', 3, torch.Size([1, 2, 2]))
 >>> train, test = random_split(ds, [0.6, 0.4], generator=np.random.default_rng(0))
 >>> len(train), len(test)
 (3, 2)

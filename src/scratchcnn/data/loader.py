@@ -22,7 +22,7 @@ batches as the uninterrupted run.
 (3, True, True)
 >>> images, labels = next(iter(DataLoader(TensorDataset(x, np.arange(10)), batch_size=4)))
 >>> images.shape, images.dtype, labels.tolist()
-((4, 1, 1, 1), dtype('float32'), [0, 1, 2, 3])
+(torch.Size([4, 1, 1, 1]), dtype('float32'), [0, 1, 2, 3])
 """
 
 import itertools

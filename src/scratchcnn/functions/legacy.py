@@ -4,7 +4,7 @@ leaves them uninitialised), ``torch.ByteTensor(...)``.
 
 >>> import scratchcnn as sc
 >>> sc.LongTensor([1, 2]).dtype, sc.FloatTensor(2, 3).shape
-(dtype('int64'), (2, 3))
+(dtype('int64'), torch.Size([2, 3]))
 """
 
 import numpy as np

@@ -103,7 +103,7 @@ class Conv2d(_ConvBase):
     >>> import scratchcnn as sc
     >>> conv = sc.nn.Conv2d(3, 96, 11, stride=4)
     >>> conv(sc.zeros(1, 3, 227, 227)).shape
-    (1, 96, 55, 55)
+    torch.Size([1, 96, 55, 55])
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -153,7 +153,7 @@ class ConvTranspose2d(_ConvBase):
     >>> import scratchcnn as sc
     >>> up = sc.nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)
     >>> up(sc.zeros(1, 16, 14, 14)).shape
-    (1, 8, 28, 28)
+    torch.Size([1, 8, 28, 28])
     """
 
     transposed = True

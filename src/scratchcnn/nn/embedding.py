@@ -21,7 +21,7 @@ class Embedding(Module):
     >>> import scratchcnn as sc
     >>> emb = sc.nn.Embedding(10, 3, padding_idx=0)
     >>> emb(sc.tensor([[0, 2], [4, 0]])).shape
-    (2, 2, 3)
+    torch.Size([2, 2, 3])
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,

@@ -11,7 +11,7 @@ class it stands for (``Linear`` / ``Conv2d``): ``type()``, ``repr``, ``summary``
 >>> import scratchcnn as sc
 >>> layer = sc.nn.LazyLinear(10)
 >>> layer(sc.zeros(4, 300)).shape, type(layer).__name__, layer.in_features
-((4, 10), 'Linear', 300)
+(torch.Size([4, 10]), 'Linear', 300)
 """
 
 import numpy as np
@@ -139,7 +139,7 @@ class LazyConv2d(LazyModuleMixin, Conv2d):
     >>> import scratchcnn as sc
     >>> conv = sc.nn.LazyConv2d(8, 3, padding=1)
     >>> conv(sc.zeros(2, 5, 7, 7)).shape, conv.weight.shape
-    ((2, 8, 7, 7), (8, 5, 3, 3))
+    (torch.Size([2, 8, 7, 7]), torch.Size([8, 5, 3, 3]))
     """
 
     cls_to_become = Conv2d

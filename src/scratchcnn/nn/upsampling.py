@@ -12,7 +12,7 @@ class Upsample(Module):
 
     >>> import scratchcnn as sc
     >>> sc.nn.Upsample(scale_factor=2)(sc.ones(1, 1, 2, 3)).shape
-    (1, 1, 4, 6)
+    torch.Size([1, 1, 4, 6])
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,

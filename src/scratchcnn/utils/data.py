@@ -8,7 +8,7 @@ Only re-exports: the implementations are in :mod:`scratchcnn.data`.
 >>> x, y = next(iter(DataLoader(TensorDataset(np.ones((4, 2), np.float32), np.arange(4)),
 ...                             batch_size=3)))
 >>> x.shape, y.tolist()
-((3, 2), [0, 1, 2])
+(torch.Size([3, 2]), [0, 1, 2])
 """
 
 from ..data import (  # noqa: F401 - re-exported

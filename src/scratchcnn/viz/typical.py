@@ -4,7 +4,7 @@ from its test images, judged by how much of the image is ink.
 
 >>> images = np.zeros((4, 1, 8, 8)); images[:, :, 2:6, 3:5] = 1      # 8 of 64 pixels
 >>> profile = ink_profile(images)
->>> unusual(np.ones((1, 8, 8)), profile)[:52]
+>>> unusual(np.ones((1, 8, 8)), profile)[:53]
 'The input looks nothing like the training images: ink'
 >>> unusual(images[0], profile) is None
 True
