@@ -43,16 +43,19 @@ SRC = os.path.join(os.path.dirname(HERE), "src")
 # The child that runs the command: the launcher's settings, a timing hook on the
 # optimizer step and one on the cache, then exactly what `scratchcnn train ...` runs.
 COMMAND_CHILD = r"""
-import json, os, sys, time
+import json, os, resource, sys, time
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
 report, argv = sys.argv[1], sys.argv[2:]
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 from scratchcnn import optim
 from scratchcnn.data import images
-steps, loads = [], []
+steps, loads, peaks = [], [], []
 step = optim.Adam.step
 def timed_step(self, *args, **kwargs):
     out = step(self, *args, **kwargs)
     steps.append(time.perf_counter())
+    peaks.append(peak())
     return out
 optim.Adam.step = timed_step
 cached = images.cached_images
@@ -69,7 +72,7 @@ try:
 finally:
     with open(report, "w") as handle:
         json.dump({"start": started, "end": time.perf_counter(), "steps": steps,
-                   "loads": loads}, handle)
+                   "loads": loads, "peaks": peaks, "peak": peak()}, handle)
 sys.exit(status)
 """
 
@@ -253,6 +256,11 @@ def main(argv=None):
             else None,
             "after_last_step_seconds": round(timing["end"] - steps[-1], 1) if len(steps)
             else None,
+            # the command's own peak RSS when its first step ended, at its last step, at
+            # its end (after validation, the final evaluation and the plots)
+            "peak_rss_at_first_step": timing["peaks"][0] if timing["peaks"] else None,
+            "peak_rss_at_last_step": timing["peaks"][-1] if timing["peaks"] else None,
+            "peak_rss_at_end": timing["peak"],
         }
         before = _index_mtimes(folder)
         status2, out2, err2, wall2, _ = run_child(RELOAD_CHILD, [work], args.timeout)

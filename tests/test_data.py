@@ -672,6 +672,7 @@ def test_image_folder_errors(tmp_path):
     with pytest.raises(DatasetNotFoundError, match="no such folder"):
         load_dataset("image-folder", root=tmp_path / "absent")
     save_image(tmp_path / "train" / "cat" / "0.png", (1, 2, 3))
+    save_image(tmp_path / "train" / "dog" / "0.png", (3, 2, 1))   # two classes at least
     bad = tmp_path / "train" / "cat" / "1.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(DatasetError, match="unreadable image") as info:

@@ -55,14 +55,17 @@ LOADER_WORKERS = 2
 EVAL_BATCH = 256              # evaluation batch for images up to 64x64
 
 
-def channel_stats(images, chunk=4096, indices=None):
+def channel_stats(images, chunk=None, indices=None):
     """Per-channel mean and std of (N, C, H, W) images (uint8 scaled to [0, 1]), as lists
-    (JSON-ready); computed in chunks so no float copy of the whole set is made.
+    (JSON-ready); computed in chunks so no float copy of the whole set is made (default:
+    4096 images, fewer when they are large: at most 2^24 values, 128 MB as float64).
     ``indices``: only these images (of a memory-mapped or file-backed set)."""
     scale = 1 / 255 if images.dtype == np.uint8 else 1.0
     total = np.zeros(images.shape[1])
     squares = np.zeros(images.shape[1])
     size = len(images) if indices is None else len(indices)
+    if chunk is None:
+        chunk = max(1, min(4096, 2 ** 24 // max(1, int(np.prod(images.shape[1:])))))
     for start in range(0, size, chunk):
         rows = (slice(start, start + chunk) if indices is None
                 else indices[start:start + chunk])
