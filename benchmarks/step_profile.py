@@ -12,7 +12,8 @@ on a fixed random float32 batch (seeded). Thread counts are set with threadpoolc
 other. The table gives the minimum (the least disturbed sample: the machine is shared)
 and the median over ``--reps`` timed steps after ``--warmup`` untimed ones.
 
-``--ops`` wraps every ``*_forward`` / ``*_backward`` function of ``scratchcnn.ops`` (and
+``--ops`` wraps every ``*_forward`` / ``*_backward`` function of ``scratchcnn.ops`` and of the
+speed layer ``scratchcnn.kernels`` (and
 the conv helpers ``im2col`` / ``scatter_windows``) with a timer and prints the mean ms per
 step of each, for the first thread count; helpers are also counted inside the op that
 calls them. The wrapping adds a few microseconds per call.
@@ -90,19 +91,22 @@ def time_steps(step, reps, warmup):
 
 
 def op_functions():
-    """(module, name) of every op function and conv helper in scratchcnn.ops."""
+    """(module, name) of every op function and conv helper in scratchcnn.ops and in the
+    speed layer scratchcnn.kernels (what the dispatch actually calls)."""
     import importlib
     import pkgutil
 
-    from scratchcnn import ops
+    from scratchcnn import kernels, ops
 
     found = []
-    for info in pkgutil.iter_modules(ops.__path__):
-        module = importlib.import_module(f"scratchcnn.ops.{info.name}")
-        for name, value in vars(module).items():
-            if callable(value) and getattr(value, "__module__", None) == module.__name__ and (
-                    name.endswith(("_forward", "_backward")) or name in HELPERS):
-                found.append((module, name))
+    for package in (ops, kernels):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, value in vars(module).items():
+                if callable(value) and getattr(value, "__module__", None) == \
+                        module.__name__ and (name.endswith(("_forward", "_backward")) or
+                                             name in HELPERS):
+                    found.append((module, name))
     return found
 
 
@@ -123,7 +127,8 @@ def op_breakdown(step, reps, warmup):
     originals = op_functions()
     saved = [(module, name, getattr(module, name)) for module, name in originals]
     for module, name, fn in saved:
-        setattr(module, name, timed(name, fn))
+        key = f"kernels.{name}" if ".kernels." in module.__name__ else name
+        setattr(module, name, timed(key, fn))
     try:
         for _ in range(warmup):
             step()

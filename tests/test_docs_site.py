@@ -17,6 +17,19 @@ DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.parts)
 # Pages whose blocks are not run here, and why (none today: fence a fragment as ```text).
 NOT_RUN = set()
+def _one_rank_job():
+    """What torchrun gives each process, for a job of one rank on loopback: the
+    distributed examples run as written (the tests of several ranks are in
+    tests/test_distributed.py)."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1", "LOCAL_WORLD_SIZE": "1",
+            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+
+
+PAGE_ENVIRONMENT = {"distributed.md": _one_rank_job}
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
@@ -79,6 +92,8 @@ def test_python_blocks_in_docs_run(page, tmp_path, monkeypatch):
     if not blocks or page.relative_to(DOCS).as_posix() in NOT_RUN:
         return
     monkeypatch.chdir(tmp_path)        # a block that writes files writes them here
+    for name, value in PAGE_ENVIRONMENT.get(page.relative_to(DOCS).as_posix(), dict)().items():
+        monkeypatch.setenv(name, value)
     namespace = {"__name__": f"docs_{page.stem}"}
     for number, code in enumerate(blocks, 1):
         try:

@@ -11,7 +11,7 @@ command leaves either alone when the environment says so.
    worker threads keep spinning for 2**28 cycles (~0.1 s) after each matrix product,
    and on a machine with few cores they take the core away from the copy and pooling
    passes that scratchcnn splits across threads right after a product
-   (:mod:`scratchcnn.ops.parallel`): on 2 cores, the col2im scatter after a product
+   (:mod:`scratchcnn.kernels.parallel`): on 2 cores, the col2im scatter after a product
    went from 47 to 75 ms. 2**22 cycles (~1 ms) keeps the products as fast. OpenBLAS
    reads the variable when NumPy is first imported, so it only applies when it is set
    before NumPy is imported; a value already in the environment wins.

@@ -269,12 +269,15 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=No
     if layout not in ("hwc", "nchw"):
         raise ValueError(f"layout must be 'hwc' or 'nchw', got {layout!r}")
     shape = _normalize_input(input_size)
-    if len(shape) == 4:
-        _check_fits(model, shape, name or type(model).__name__)
     if len(shape) == 4:   # costed by arithmetic first: a forward pass runs on zeros of it
         what = f"summary of {name or type(model).__name__} for {'x'.join(map(str, shape[1:]))}"
-        check_model_cost(model, shape[1:], what)
-        check_model_cost(model, (shape[0] * shape[1], *shape[2:]), what)
+        try:
+            check_model_cost(model, shape[1:], what)
+            check_model_cost(model, (shape[0] * shape[1], *shape[2:]), what)
+        except ShapeError:   # it does not fit at all: say which input would
+            _check_fits(model, shape, name or type(model).__name__)
+            raise
+        _check_fits(model, shape, name or type(model).__name__)
     dtype = np.dtype(dtype) if dtype is not None else model.float_dtype()
     names = {id(m): name for name, m in model.named_modules()}
     records = []

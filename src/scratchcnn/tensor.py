@@ -15,7 +15,7 @@ tensor([2., 4., 6.])
 
 import numpy as np
 
-from . import autograd
+from . import autograd, dispatch
 from .device import CPU
 from .dtypes import bool_, float32, get_default_dtype, int64
 from .errors import ArgumentError, DimensionError, DTypeError, GraphError, ShapeError
@@ -379,7 +379,7 @@ class Tensor(ConvertMethods, InplaceMethods, MathMethods, ReduceMethods, ShapeMe
         return autograd.apply(ew.abs_forward, ew.abs_backward, self)
 
     def relu(self):
-        return autograd.apply(act.relu_forward, act.relu_backward, self)
+        return autograd.apply(*dispatch.op("relu"), self)
 
     def sigmoid(self):
         return autograd.apply(act.sigmoid_forward, act.sigmoid_backward, self)

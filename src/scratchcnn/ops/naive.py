@@ -225,16 +225,16 @@ def linear_backward(grad, x, w):
 def relu_forward(x):
     """y = max(x, 0), element by element. Fast version: :func:`scratchcnn.ops.activation.relu_forward`."""
     y = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        y[index] = x[index] if x[index] > 0 else 0.0
+    for i in range(x.size):          # every element, in the flat (row-major) order
+        y.flat[i] = x.flat[i] if x.flat[i] > 0 else 0.0
     return y
 
 
 def relu_backward(grad, x):
     """dx = grad where x > 0, else 0 (PyTorch's choice at x = 0)."""
     dx = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        dx[index] = grad[index] if x[index] > 0 else 0.0
+    for i in range(x.size):
+        dx.flat[i] = grad.flat[i] if x.flat[i] > 0 else 0.0
     return dx
 
 
