@@ -17,6 +17,7 @@ import urllib.request
 
 from ..errors import ArgumentError
 from .errors import DatasetError, DownloadError
+from .loaded import _canonical_name, cache_dir
 
 # name -> mirrors (tried in order) and files: name -> (size in bytes, SHA-256)
 RESOURCES = {
@@ -124,8 +125,6 @@ def download(name, root=None, force=False, mirrors=None, log=print):
     """Download data set ``name`` ("mnist", "fashion-mnist" or "cifar10") into ``root``
     (default: its cache folder, where :func:`load_dataset` looks); returns the folder.
     Files already there with the right SHA-256 are kept unless ``force``."""
-    from .datasets import _canonical_name, cache_dir
-
     name = _canonical_name(name)
     if name not in RESOURCES:
         raise ArgumentError(f"no download for {name}; downloads exist for "

@@ -33,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..safe_write import atomic_write, remove_temporaries, write_bytes
-from .datasets import cache_dir
 from .errors import DatasetError
+from .loaded import cache_dir
 
 CACHE_FOLDER = ".scratchcnn-cache"
 FORMAT = 1

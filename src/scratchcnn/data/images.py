@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..errors import ArgumentError
-from .datasets import LoadedDataset, cache_dir, convert_pixels
 from .errors import DatasetError, DatasetNotFoundError
 from .image_cache import cached_images
 from .image_files import FileImages
+from .loaded import LoadedDataset, cache_dir, convert_pixels
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm",
                     ".pgm")
