@@ -13,8 +13,10 @@ conv1-conv3 (batch 32) and the MNIST CNN's two convs (batch 128); max pooling 3x
 both sides; the GEMM rate of NumPy's BLAS (square product and each conv's GEMM
 shapes); peak memory of the AlexNet step; and conv forward + backward by naive loops
 and np.einsum. Every library runs in child processes of its own, alternating. The
-machinery lives in ``scratchcnn.benchmark`` (also behind ``scratchcnn benchmark``);
-how it measures and what the columns mean: benchmarks/README.md.
+machinery lives in ``benchmarks/harness/`` (the options, the report's main tables and
+the np.einsum baseline are the installed ``scratchcnn.benchmark``'s, which is also the
+short ``scratchcnn benchmark``); how it measures and what the columns mean:
+benchmarks/README.md.
 """
 
 import argparse
@@ -26,32 +28,23 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))   # this checkout's scratchcnn, installed or not
+sys.path.insert(0, str(REPO / "benchmarks"))   # the harness
 
-from scratchcnn.benchmark import BenchmarkError, Settings, render, run  # noqa: E402
+from harness import BenchmarkError, Settings, render, run  # noqa: E402
+from scratchcnn.benchmark import add_options, bounded_int  # noqa: E402
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], metavar="N",
-                        help="thread counts, each a separate set of children (default: 1 2)")
+    add_options(parser, rounds=None, reps=None,   # the options scratchcnn benchmark has too
+                timeout_help="stop the run if one child takes longer (default 1800, quick 600)")
     parser.add_argument("--quick", action="store_true",
                         help="the same layers at small batches; 2 rounds x 2 reps")
-    parser.add_argument("--rounds", type=int, help="alternating scratchcnn/torch child pairs per "
-                        "thread count (default 3, quick 2)")
-    parser.add_argument("--reps", type=int, help="timed calls per case per child (default 3, "
-                        "quick 2)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed calls first (default 1)")
-    parser.add_argument("--baseline-reps", type=int, help="timed calls of the naive/einsum "
-                        "baselines (default 2, quick 1)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", nargs="+", metavar="CASE",
-                        help="only these cases: names (conv_fb/alexnet_conv2), globs "
-                        "(conv_fb/*), kinds (step, memory, baseline) or layers (mnist_conv2)")
-    parser.add_argument("--no-torch", action="store_true", help="scratchcnn alone")
+    parser.add_argument("--baseline-reps", type=bounded_int(1, 1000), help="timed calls of the "
+                        "naive/einsum baselines (default 2, quick 1)")
     parser.add_argument("--no-baselines", action="store_true",
                         help="skip the naive-loop and np.einsum convolutions")
-    parser.add_argument("--json", metavar="PATH", help="also write every number as JSON")
     parser.add_argument("--src", metavar="DIR",
                         help="the children import scratchcnn from this source tree (the folder "
                         "that contains scratchcnn/), e.g. a `git worktree` of an older commit, "
@@ -60,8 +53,6 @@ def main(argv=None):
                         help="instead: split scratchcnn's conv_fb time into im2col, "
                         "scatter_windows and the rest (one child per thread count; --only, "
                         "--reps, --warmup apply)")
-    parser.add_argument("--child-timeout", type=float, metavar="SECONDS",
-                        help="stop the run if one child takes longer (default 1800, quick 600)")
     parser.add_argument("--size", choices=("full", "quick", "tiny"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     settings = Settings(

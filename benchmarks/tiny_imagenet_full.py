@@ -207,6 +207,8 @@ def main(argv=None):
                                        "temporary folder, removed at the end)")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--no-plots", action="store_true",
+                        help="pass --no-plots to the command (to see what the plots cost)")
     parser.add_argument("--cache-only", action="store_true",
                         help="only the data set's first use (the cache build: time and peak "
                              "RSS) and second use, not the training command")
@@ -238,6 +240,7 @@ def main(argv=None):
         report = os.path.join(work, "command.json")
         command = ["train", "--data", "tiny-imagenet", "--data-dir", work, "--model",
                    "alexnet_tiny_imagenet", "--max-steps", str(args.max_steps), "--out", run]
+        command += ["--no-plots"] if args.no_plots else []
         status, out, err, wall, peak = run_child(COMMAND_CHILD, [report, *command],
                                                  args.timeout)
         print(out + err[-3000:], flush=True)

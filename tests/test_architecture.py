@@ -35,7 +35,7 @@ LAYERS = [
     # 6: what is built from them
     ["models", "summary", "explain", "train", "plots", "interop", "distributed", "cost"],
     # 7: applications of the library
-    ["workflow", "benchmark"],
+    ["workflow", "benchmark", "ladder"],
     # 8: user interfaces
     ["viz", "cli", "__main__"],
 ]

@@ -1,6 +1,7 @@
-"""The benchmark machinery (scratchcnn.benchmark), sc.set_num_threads and the
-``scratchcnn benchmark`` command. No timing assertions: only that it runs, agrees with
-itself and prints what it should."""
+"""The full suite's machinery (benchmarks/harness, imported from the repository),
+sc.set_num_threads, and the installed ``scratchcnn benchmark`` command
+(scratchcnn.benchmark). No timing assertions: only that it runs, agrees with itself and
+prints what it should."""
 
 import gc
 import io
@@ -15,16 +16,21 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import scratchcnn as sc
+from scratchcnn import benchmark as short
 from scratchcnn import models
+from scratchcnn.benchmark import measure
+from scratchcnn.benchmark import measure as reference        # the np.einsum convolution
+from scratchcnn.benchmark import report as readable
 from scratchcnn.ops import naive as naive_ops
-from scratchcnn.benchmark import (BenchmarkError, Settings, flops, readable, reference, render,
-                                  report, run, runner)
-from scratchcnn.benchmark.cases import Case, cases, select, unknown_patterns
-from scratchcnn.benchmark.inputs import conv_inputs
-from scratchcnn.benchmark.results import summarize
-from scratchcnn.benchmark.targets import TARGETS, target_for
-from scratchcnn.benchmark.work_numpy import max_rel_err, scratchcnn_result
 from scratchcnn.errors import ArgumentError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from harness import BenchmarkError, Settings, flops, render, report, run, runner  # noqa: E402
+from harness.cases import Case, cases, select, unknown_patterns  # noqa: E402
+from harness.inputs import conv_inputs  # noqa: E402
+from harness.results import summarize  # noqa: E402
+from harness.targets import TARGETS, target_for  # noqa: E402
+from harness.work_numpy import max_rel_err, scratchcnn_result  # noqa: E402
 
 
 # --------------------------------------------------------------------- threads
@@ -83,6 +89,7 @@ def test_max_rel_err():
 def test_conv_flops_by_hand():
     conv1 = (32, 3, 227, 227, 96, 11, 4, 0)          # output 55x55
     assert flops.conv_output_hw(conv1) == (55, 55)
+    assert flops.conv_output_hw((1, 1, 14, 14, 1, 3, 1, 1, 2)) == (12, 12)   # dilation 2
     assert flops.conv_macs(conv1) == 32 * 96 * 55 * 55 * 3 * 11 * 11 == 3_373_286_400
     assert flops.conv_flops(conv1) == 2 * 3_373_286_400
     assert flops.conv_flops(conv1, backward=True) == 6 * 3_373_286_400
@@ -290,7 +297,7 @@ def test_src_tree_and_breakdown(tmp_path):
 def test_torch_memory_model_is_not_built_after_the_baseline(monkeypatch):
     torch = pytest.importorskip("torch")
     from scratchcnn import interop
-    from scratchcnn.benchmark import work_scratchcnn, work_torch
+    from harness import work_scratchcnn, work_torch
 
     built = []
     original = work_scratchcnn.build_model
@@ -316,8 +323,9 @@ def test_torch_memory_model_is_not_built_after_the_baseline(monkeypatch):
 
 
 MEMORY_SCRIPT = """
-import json, numpy as np
-from scratchcnn.benchmark import memory
+import json, sys, numpy as np
+sys.path.insert(0, "benchmarks")
+from harness import memory
 base = memory.rss_mb()
 kept = []
 print(json.dumps(memory.step_memory(lambda: lambda: kept.append(np.ones(50 * 2**20 // 8)), base)))
@@ -327,7 +335,7 @@ print(json.dumps(memory.step_memory(lambda: lambda: kept.append(np.ones(50 * 2**
 def test_step_memory_counts_a_big_allocation():
     # a fresh process: in this one, memory freed by earlier tests would be reused
     out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+                         timeout=120, check=True, cwd=Path(__file__).resolve().parent.parent).stdout
     result = json.loads(out)                         # two calls, 50 MiB kept by each
     assert result["peak_mb"] >= result["rss_before_step_mb"] > 0
     assert 90 < result["working_mb"] < 150
@@ -357,32 +365,27 @@ def test_cli_benchmark_with_torch(tmp_path):
     rows = {(r["case"], r["threads"]): r for r in data["rows"]}
     conv = rows["conv_fb/mnist_conv2", 1]
     assert "Convolution, forward and backward\n  mnist_conv2 (" in out
-    assert (f"    1 thread   scratchcnn {report._ms(conv['scratchcnn_ms'])} ms, PyTorch "
-            f"{report._ms(conv['torch_ms'])} ms: scratchcnn takes "
+    assert (f"    1 thread   scratchcnn {readable._ms(conv['scratchcnn_ms'])} ms, PyTorch "
+            f"{readable._ms(conv['torch_ms'])} ms: scratchcnn takes "
             f"{readable._times(conv['ratio'])} PyTorch's time") in out
     assert "Training step" in out and "mnist_cnn (mnist_cnn(), batch" in out
     assert "np.matmul" in out and "naive loops" not in out   # baselines only without torch
     assert "Over these 2 measurements scratchcnn takes " in out
-    tables = render(data)                            # --tables: the suite's detailed tables
+    # honest numbers: the median of warm calls, as many for each library
+    assert data["settings"]["reps"] == 3 and data["settings"]["warmup"] == 1
+    assert conv["n_samples"] == 3 and conv["ratio"] == pytest.approx(
+        conv["scratchcnn_ms"] / conv["torch_ms"])
+    tables = short.tables(data)                      # --tables: the detailed tables
     header = next(line for line in tables.splitlines() if line.startswith("case "))
     for column in ("shape", "thr", "GFLOP", "sc ms", "torch ms", "sc GFLOP/s", "%GEMM",
-                   "th GFLOP/s", "sc/torch", "(best)", "target", "ok"):
+                   "th GFLOP/s", "sc/torch", "(best)"):
         assert column in header
-    assert "square GEMM 128x128" in tables and "gemm/mnist_conv2" in tables
-    rows = {(r["case"], r["threads"]): r for r in data["rows"]}
+    assert "target" not in header                    # the full suite's targets only
+    assert "128x128" in tables
     assert rows["conv_fb/mnist_conv2", 1]["agree"] is True
     assert rows["step/mnist_cnn", 1]["agree"] is True
-    assert rows["conv_fb/mnist_conv2", 1]["ratio"] > 0
-    assert data["raw"]["1"]["torch_num_threads"] == 1
-    assert all(p["num_threads"] == 1 for p in data["raw"]["1"]["threadpools"]["scratchcnn"])
     assert data["command"].startswith("scratchcnn benchmark")
-    env = {c["group"]: c["env"] for c in data["raw"]["1"]["children"]}
-    assert env["torch"]["SCRATCHCNN_KEEP_FREED_MEMORY"] == "0"      # PyTorch as users run it
-    assert "SCRATCHCNN_KEEP_FREED_MEMORY" not in env["scratchcnn"]
-    assert env["torch"]["OMP_NUM_THREADS"] == env["scratchcnn"]["OPENBLAS_NUM_THREADS"] == "1"
-    # as the children saw it: set by the scratchcnn command (scratchcnn_launcher), inherited
-    assert env["torch"]["OPENBLAS_THREAD_TIMEOUT"] == env["scratchcnn"]["OPENBLAS_THREAD_TIMEOUT"] \
-        == "22"
+    assert sc.get_num_threads() >= 1
 
 
 def test_cli_benchmark_without_torch():
@@ -399,33 +402,59 @@ def test_cli_benchmark_without_torch():
     assert "time / scratchcnn's" in result.stdout and "torch.mm" not in result.stdout
 
 
-def test_cli_benchmark_unknown_case():
-    result = run_cli("--only", "conv_fb/lenet9")
-    assert result.returncode == 2
-    assert "scratchcnn benchmark: error: no case matches 'conv_fb/lenet9'" in result.stderr
+def test_cli_benchmark_refuses_an_unknown_case():
+    result = run_cli("--only", "conv_fb/nonsense", "--no-torch")
+    assert result.returncode != 0 and "no case matches 'conv_fb/nonsense'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_cli_benchmark_child_timeout():
-    result = run_cli("--only", "conv_fb/mnist_conv2", "--no-torch", "--child-timeout", "0.05")
-    assert result.returncode == 2
-    assert "scratchcnn benchmark: error: the scratchcnn child (threads=1, round 1/1) did not " \
-        "finish within 0.05 s" in result.stderr
+def test_short_benchmark_in_process_restores_threads():
+    before = sc.get_num_threads()
+    result = short.run(short.Settings(size="tiny", threads=(1,), only=["pool_fb"], torch=False,
+                                      baselines=False, reps=2), progress=io.StringIO())
+    assert sc.get_num_threads() == before
+    (row,) = result["rows"]
+    assert row["case"] == "pool_fb/alexnet_pool1" and row["n_samples"] == 2
+    assert row["shape"] == "1x96x55x55, 3x3/2" and row["scratchcnn_ms"] > 0
+    assert [r["case"] for r in result["gemm"]] == ["gemm/square"]
+    with pytest.raises(short.BenchmarkError, match="time limit"):
+        short.Settings(time_limit_s=0).resolved()
+    with pytest.raises(short.BenchmarkError, match="did not finish within"):
+        short.run(short.Settings(size="tiny", threads=(1,), only=["step"], torch=False,
+                                 baselines=False, time_limit_s=1e-9), progress=io.StringIO())
 
 
-def test_blas_kernel_and_overrides_are_reported(monkeypatch):
-    from scratchcnn.benchmark import machine
+def test_short_and_full_cases_share_names_and_shapes():
+    full = {c.name: c for c in cases("quick")}
+    for case in measure.cases("quick"):
+        if case.kind in ("conv_fwd", "conv_fb", "pool_fwd", "pool_fb", "step"):
+            assert case.name in full and case.spec == full[case.name].spec, case.name
+    assert measure.conv_output_hw((1, 3, 227, 227, 96, 11, 4, 0)) == flops.conv_output_hw(
+        (1, 3, 227, 227, 96, 11, 4, 0)) == (55, 55)
 
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
-    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
-    blas = machine.blas_info()
-    assert blas["overrides"] == {"OPENBLAS_CORETYPE": "Haswell"}
-    assert blas["library"] in ("openblas", "mkl", "blis")
-    assert machine.blas_summary({"library": "openblas", "version": "0.3.31",
-                                 "kernel": "SkylakeX", "overrides": {}}) \
-        == "openblas 0.3.31 (SkylakeX kernel)"
-    assert machine.blas_summary(blas).endswith("with OPENBLAS_CORETYPE=Haswell")
-    progress = io.StringIO()
-    result = run(Settings(size="tiny", threads=(1,), only=["conv_fwd/mnist_conv2"],
-                          torch=False, baselines=False, busy_probe_s=0), progress=progress)
-    assert "WARNING: OPENBLAS_CORETYPE=Haswell in the environment" in progress.getvalue()
-    assert "NumPy's BLAS: " in render(result)
+
+def test_harness_children_environment():
+    result = run(Settings(size="tiny", threads=(1,), only=["conv_fwd/mnist_conv1"],
+                          baselines=False), progress=io.StringIO())
+    env = {c["group"]: c["env"] for c in result["raw"]["1"]["children"]}
+    for group in ("torch", "scratchcnn"):     # the same allocator settings for both
+        assert env[group]["MALLOC_MMAP_MAX_"] == "0"
+        assert env[group]["MALLOC_TRIM_THRESHOLD_"] == "100000000000"
+    assert env["torch"]["OMP_NUM_THREADS"] == env["scratchcnn"]["OPENBLAS_NUM_THREADS"] == "1"
+    assert all(p["num_threads"] == 1 for p in result["raw"]["1"]["threadpools"]["scratchcnn"])
+    assert result["raw"]["1"]["torch_num_threads"] == 1
+
+
+def test_suite_script_parses_the_shared_options(tmp_path):
+    path = tmp_path / "suite.json"
+    run_ = subprocess.run([sys.executable, "benchmarks/suite.py", "--size", "tiny", "--threads",
+                           "1", "--only", "pool_fwd", "--no-torch", "--no-baselines", "--json",
+                           str(path)], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert run_.returncode == 0, run_.stderr
+    assert "pool_fwd/alexnet_pool1" in run_.stdout and "sc ms" in run_.stdout
+    assert json.loads(path.read_text())["settings"]["threads"] == [1]
+    bad = subprocess.run([sys.executable, "benchmarks/suite.py", "--threads", "0"],
+                         capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert bad.returncode == 2 and "--threads" in bad.stderr

@@ -278,7 +278,7 @@ def test_ctrl_c_stops_any_command_with_one_line_and_130(tmp_path):
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0 and "stopped" in out   # the server's own way to stop
     process = subprocess.Popen([sys.executable, "-m", "scratchcnn", "benchmark", "--size",
-                                "tiny", "--threads", "1", "--no-torch"],
+                                "tiny", "--threads", "1", "--no-torch", "--reps", "1000"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(4)
     process.send_signal(signal.SIGINT)

@@ -94,7 +94,7 @@ def cmd_summary(args):
     model = models.get(args.model)
     input_size = args.input if args.input is not None else models.input_size(args.model)
     result = summary(model, input_size, formulas=args.formulas, layout=args.layout,
-                     name=args.model)
+                     name=args.model, algorithms=args.algorithms)
     output = {"text": str, "markdown": lambda s: s.to_markdown(),
               "json": lambda s: s.to_json() + "\n"}[args.format](result)
     sys.stdout.write(output)
@@ -236,29 +236,9 @@ def cmd_predict(args):
 
 
 def cmd_benchmark(args):
-    import importlib.util
-    import json
-
     from . import benchmark
 
-    has_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
-    baselines = args.baselines or not has_torch
-    only = args.only + ["baseline"] if args.only and baselines else args.only
-    settings = benchmark.Settings(
-        size=args.size, threads=tuple(args.threads), rounds=args.rounds, reps=args.reps,
-        only=only, torch=has_torch, baselines=baselines, child_timeout_s=args.child_timeout)
-    if not has_torch and not args.no_torch:
-        print("PyTorch is not installed (pip install 'scratchcnn[torch]' adds the comparison "
-              "with it): comparing with naive loops and np.einsum instead.", file=sys.stderr)
-    result = benchmark.run(settings, command=" ".join(["scratchcnn"] + sys.argv[1:]))
-    report = benchmark.render if args.tables else benchmark.readable_report
-    sys.stdout.write(report(result))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(result, handle, indent=2)
-            handle.write("\n")
-        print(f"wrote {args.json}")
-    return 0
+    return benchmark.command(args, prog="scratchcnn benchmark")
 
 
 def cmd_visualize(args):
@@ -301,6 +281,8 @@ def build_parser():
     p.add_argument("--layout", choices=("hwc", "nchw"), default="hwc",
                    help="print shapes as 55x55x96 (hwc, default) or [1, 96, 55, 55] (nchw)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--algorithms", action="store_true",
+                   help="show the conv algorithm each Conv2d runs (backends.conv.algorithm)")
     p.set_defaults(handler=cmd_summary)
 
     p = commands.add_parser("params", help="parameter counts: fully connected vs convolution",
@@ -400,35 +382,26 @@ def build_parser():
         "benchmark", help="time the engine (conv, pooling, training steps) against PyTorch",
         description="A short benchmark (small batches, about a minute): conv2d forward and "
                     "forward + backward of AlexNet's conv1-conv3 and the MNIST CNN's convs, "
-                    "max pooling, training steps of mnist_cnn and AlexNet-200, each in child "
-                    "processes of its own per library and thread count. With PyTorch "
+                    "max pooling, training steps of mnist_cnn and AlexNet-200, at each thread "
+                    "count, the libraries' calls alternating in this process. With PyTorch "
                     "installed it prints the scratchcnn/torch ratios; without it (or with "
                     "--no-torch) the speed-up over naive loops and np.einsum. The full "
                     "version is benchmarks/suite.py in the repository.")
-    p.add_argument("--threads", type=_bounded_int(1, 1024), nargs="+", default=[1, 2],
-                   metavar="N",
-                   help="BLAS thread counts to run, each separately (default: 1 2)")
-    p.add_argument("--only", nargs="+", metavar="CASE",
-                   help="only these cases: names (conv_fb/alexnet_conv2), globs (conv_fb/*), "
-                        "kinds (step) or layers (mnist_conv2)")
-    p.add_argument("--no-torch", action="store_true", help="do not compare with PyTorch")
+    from .benchmark import add_options as add_benchmark_options   # shared with benchmarks/suite.py
+
+    add_benchmark_options(p, rounds=1, reps=3)
     p.add_argument("--baselines", action="store_true",
                    help="also compare with naive loops and np.einsum when PyTorch is there")
     p.add_argument("--tables", action="store_true",
-                   help="print the detailed tables (GFLOP/s, shares of the GEMM rate, the "
-                        "full suite's targets) instead of the short report")
-    p.add_argument("--rounds", type=_bounded_int(1, 1000), default=1,
-                   help="rounds per thread count, each one child process per library; which "
-                        "library goes first alternates from one round and one thread count to "
-                        "the next, so with the default 1 round and threads 1 2, scratchcnn "
-                        "runs first at 1 thread and PyTorch first at 2 (default 1)")
-    p.add_argument("--reps", type=_bounded_int(1, 100_000), default=3, help="timed calls per case per child "
-                   "(default 3)")
-    p.add_argument("--json", metavar="PATH", help="also write every number as JSON")
-    p.add_argument("--child-timeout", type=_positive_float, metavar="SECONDS",
-                   help="stop if one child process runs longer (default 600)")
+                   help="print the detailed tables (GFLOP/s, shares of the matrix product's "
+                        "rate) instead of the short report")
     p.add_argument("--size", choices=("quick", "tiny"), default="quick", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_benchmark)
+    from .ladder import LadderOption      # --ladder runs scratchcnn.ladder instead of the harness
+
+    p.add_argument("--ladder", action=LadderOption, metavar="LAYER",
+                   help="every conv algorithm side by side on one layer shape: mnist.conv1, "
+                        "mnist.conv2, alexnet.conv1 ... alexnet.conv5, or N:C:H:W:O:K[:S[:P]]")
 
     p = commands.add_parser(
         "visualize", help="interactive explorers of convolution, pooling, shapes and a "

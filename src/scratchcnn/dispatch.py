@@ -9,7 +9,8 @@ module is the one place that chooses between the two, from the switches in
 =========================  ============================================  ===================
 op                         fast (default)                                plain, when
 =========================  ============================================  ===================
-conv2d, conv_transpose2d   ``kernels.conv``, ``kernels.conv_transpose``  ``backends.conv.algorithm == "im2col"``
+conv2d                     ``kernels.conv_algorithms`` (per shape)       ``backends.conv.algorithm == "im2col"``
+conv_transpose2d           ``kernels.conv_transpose``                    (same switch)
 max_pool2d, avg_pool2d     ``kernels.pool``                              or ``backends.kernels.enabled`` is False
 relu                       ``kernels.activation``                        (the latter for every op here)
 optimizer updates          ``kernels.chunks.for_chunks``
@@ -30,13 +31,13 @@ scratchcnn.ops.activation
 
 from . import backends
 from .kernels import activation as fast_activation, chunks
-from .kernels import conv as fast_conv, conv_transpose as fast_conv_transpose
+from .kernels import conv_algorithms, conv_transpose as fast_conv_transpose
 from .kernels import pool as fast_pool
 from .ops import activation, conv, conv_transpose, pool
 
 # op name -> (plain module, fast module); both define <name>_forward and <name>_backward.
 _IMPLEMENTATIONS = {
-    "conv2d": (conv, fast_conv),
+    "conv2d": (conv, conv_algorithms),
     "conv_transpose2d": (conv_transpose, fast_conv_transpose),
     "max_pool2d": (pool, fast_pool),
     "avg_pool2d": (pool, fast_pool),
@@ -58,6 +59,18 @@ def op(name):
     plain, fast = _IMPLEMENTATIONS[name]
     module = fast if use_kernels(name) else plain
     return getattr(module, name + "_forward"), getattr(module, name + "_backward")
+
+
+def conv_algorithm(x_shape, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
+                   groups=1):
+    """The name of the algorithm a conv2d of input (N, C, H, W) and weight (O, C/G, kh, kw)
+    runs under the current switches: "im2col" (the plain op), "im2col_fast", "ones_row"
+    or "winograd" (:func:`scratchcnn.kernels.conv_algorithms.choose`).
+
+    >>> conv_algorithm((128, 1, 28, 28), (32, 1, 3, 3), padding=(1, 1))
+    'ones_row'
+    """
+    return conv_algorithms.choose(x_shape, weight_shape, stride, padding, dilation, groups)
 
 
 def update_in_place(update, param, *state):

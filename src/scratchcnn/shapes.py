@@ -27,13 +27,29 @@ import numbers
 from .errors import ArgumentError, ShapeError
 
 
+def is_int(value):
+    """An integer that is not a bool (``True`` is an int to Python, not a size)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def int_pair(value, name, subject=None):
+    """PyTorch's int-or-pair argument (kernel_size, stride, padding, ...) -> (int, int): the
+    one parser of the library. Raises :class:`ArgumentError` naming ``name`` (and the
+    function or layer ``subject``) for anything else.
+
+    >>> int_pair(3, "stride"), int_pair((1, 2), "padding"), int_pair([4, 5], "kernel_size")
+    ((3, 3), (1, 2), (4, 5))
+    """
+    if is_int(value):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(is_int(v) for v in value):
+        return int(value[0]), int(value[1])
+    raise ArgumentError(f"expects {name} to be an int or a pair of ints, got {value!r}", subject)
+
+
 def _as_pair(value, name):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value), int(value)), False
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        return (int(value[0]), int(value[1])), True
-    raise ArgumentError(f"{name} must be an int or a pair of ints, got {value!r}")
+    """(the pair, whether ``value`` was given as a pair)."""
+    return int_pair(value, name), not is_int(value)
 
 
 def conv_output_length(size, kernel, stride=1, padding=0, dilation=1):

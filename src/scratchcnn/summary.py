@@ -15,6 +15,8 @@ record what each leaf layer produced. Per layer:
   ``j_out = j_in / s``, and one output is reached from ``floor((k_eff - 1) / s) + 1``
   inputs: ``r_out = r_in + floor((k_eff - 1) / s) * j_in`` (shown rounded up).
 - with ``formulas=True``: the shape arithmetic, ``(227 - 11 + 2x0) / 4 + 1 = 55``.
+- with ``algorithms=True``: the algorithm each Conv2d runs under the current
+  ``backends.conv.algorithm`` (:func:`scratchcnn.dispatch.conv_algorithm`).
 
 An input the model cannot take (too small for a kernel, or not the size its ``Linear``
 expects) raises :class:`ShapeError` naming the smallest input that works, found by
@@ -34,7 +36,7 @@ import math
 
 import numpy as np
 
-from . import nn
+from . import dispatch, nn
 from .cost import check_model_cost
 from .autograd import no_grad
 from .errors import ScratchCNNError, ShapeError
@@ -163,6 +165,8 @@ class Summary:
         header = ["Layer", "Type", "Output", "Kernel / stride / pad", "Params", "MACs", "RF"]
         if self.formulas:
             header.append("Formula")
+        if getattr(self, "algorithms", False):
+            header.append("Algorithm")
         body = []
         for row in self.rows:
             cells = [row["name"], row["type"], row["output"], row["kernel"] or "",
@@ -170,6 +174,8 @@ class Summary:
                      _format_field(row["receptive_field"])]
             if self.formulas:
                 cells.append(row["formula"] or "")
+            if getattr(self, "algorithms", False):
+                cells.append(row.get("algorithm") or "")
             body.append(cells)
         return header, body
 
@@ -262,7 +268,8 @@ def _check_fits(model, shape, title):
                          f"works is {wanted} (--input {wanted}). {error}") from None
 
 
-def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=None):
+def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=None,
+            algorithms=False):
     """Summarise ``model`` for an input of ``input_size`` = (C, H, W) or (N, C, H, W);
     ``name`` titles the table (default: the model's class). An input the model cannot
     take raises :class:`ShapeError` naming the smallest one that works."""
@@ -332,11 +339,17 @@ def summary(model, input_size, formulas=False, layout="hwc", dtype=None, name=No
             "receptive_field": _field_value(receptive),
             "formula": formula,
         })
+        if algorithms:      # the conv algorithm this layer runs (None for other layers)
+            rows[-1]["algorithm"] = (dispatch.conv_algorithm(
+                in_shape, tuple(module.weight.shape), module.stride, (0, 0), module.dilation,
+                module.groups) if type(module) is nn.Conv2d else None)
     params = list(model.parameters())
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
     param_bytes = sum(p._array.nbytes for p in params)
     activation_bytes = sum(int(np.prod(r["output_shape"])) * np.dtype(dtype).itemsize
                            for r in rows)
-    return Summary(name or type(model).__name__, shape, rows, total, trainable, param_bytes,
+    result = Summary(name or type(model).__name__, shape, rows, total, trainable, param_bytes,
                    activation_bytes, layout, formulas)
+    result.algorithms = algorithms
+    return result

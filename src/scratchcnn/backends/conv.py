@@ -3,17 +3,28 @@
 ``algorithm`` is one of:
 
 ``"auto"`` (default)
-    the speed layer, :mod:`scratchcnn.kernels.conv`: im2col with its copies and the
-    col2im scatter split across threads, the matrix products in the orientation that
-    suits BLAS, and ``cols`` rebuilt in backward for large layers (less memory);
+    the speed layer picks an algorithm per layer shape
+    (:func:`scratchcnn.kernels.conv_algorithms.choose`, thresholds measured): the ones-row
+    GEMM for few input channels, Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it
+    wins, the threaded im2col otherwise;
 ``"im2col"``
     the plain op, ``src/scratchcnn/ops/conv.py`` exactly as written there: im2col, one
-    matrix product, col2im.
+    matrix product, col2im;
+``"im2col_fast"``
+    the speed layer's im2col (:mod:`scratchcnn.kernels.conv`): copies and the col2im
+    scatter split across threads, the matrix products in the orientation that suits
+    BLAS, ``cols`` rebuilt in backward for large layers (less memory);
+``"ones_row"``
+    :mod:`scratchcnn.kernels.conv_ones_row`: output and bias in one GEMM per image;
+``"winograd"``
+    :mod:`scratchcnn.kernels.conv_winograd`: F(2x2, 3x3), 2.25x fewer multiplications.
 
-Both compute the same convolution; results agree to float rounding (the matrix
-products add the same terms in another order). ``scratchcnn.backends.kernels.enabled =
-False`` selects the plain op as well, for every op. The setting is read when a layer
-runs forward; its backward pass uses the same implementation.
+A forced algorithm that cannot compute a layer (Winograd on a 5x5 kernel, the ones row
+with groups) runs "auto"'s choice for that layer. All compute the same convolution;
+results agree to float rounding (Winograd rounds a little more in float32: see its
+module). ``scratchcnn.backends.kernels.enabled = False`` selects the plain op for every
+op. The setting is read when a layer runs forward; its backward pass uses the same
+algorithm. ``scratchcnn.summary(model, size, algorithms=True)`` shows each layer's.
 
 >>> import scratchcnn as sc
 >>> sc.backends.conv.algorithm
@@ -24,7 +35,7 @@ im2col
 >>> sc.backends.conv.algorithm = "fft"
 Traceback (most recent call last):
 ...
-scratchcnn.errors.ArgumentError: backends.conv.algorithm expects one of 'auto', 'im2col', got 'fft'
+scratchcnn.errors.ArgumentError: backends.conv.algorithm expects one of 'auto', 'im2col', 'im2col_fast', 'ones_row', 'winograd', got 'fft'
 """
 
 import contextlib
@@ -33,7 +44,7 @@ import types
 
 from ..errors import ArgumentError
 
-ALGORITHMS = ("auto", "im2col")
+ALGORITHMS = ("auto", "im2col", "im2col_fast", "ones_row", "winograd")
 
 _algorithm = "auto"
 

@@ -8,11 +8,20 @@ whole arrays. The results are the same: bit for bit where the speed layer only s
 the work across threads (pooling, ReLU, the optimizers), to float rounding where it
 also reorders a sum (the matrix products of a convolution).
 
+``compiled = True`` (default): where numba is installed, the loops NumPy cannot run fast
+(the Winograd tile transforms, :mod:`scratchcnn.kernels.compiled`) run compiled;
+``compiled = False`` runs their NumPy versions, which compute the same values. Without
+numba the NumPy versions run either way, and ``backends.conv.algorithm = "auto"`` does
+not pick Winograd (its NumPy transforms cost more than its smaller GEMMs save).
+
 >>> import scratchcnn as sc
 >>> sc.backends.kernels.enabled
 True
 >>> with sc.backends.kernels.flags(enabled=False):
 ...     print(sc.backends.kernels.enabled)
+False
+>>> with sc.backends.kernels.flags(compiled=False):
+...     print(sc.backends.kernels.compiled)
 False
 >>> sc.backends.kernels.enabled = "no"
 Traceback (most recent call last):
@@ -27,26 +36,30 @@ import types
 from ..errors import ArgumentError
 
 _enabled = True
+_compiled = True
 
 
-def _checked(value):
+def _checked(value, name="enabled"):
     if not isinstance(value, bool):
-        raise ArgumentError(f"expects True or False, got {value!r}", "backends.kernels.enabled")
+        raise ArgumentError(f"expects True or False, got {value!r}", f"backends.kernels.{name}")
     return value
 
 
 @contextlib.contextmanager
-def flags(enabled=None):
+def flags(enabled=None, compiled=None):
     """``with backends.kernels.flags(enabled=False): ...`` runs the block on the plain
-    ops and restores the previous setting after it (None: leave it as it is)."""
-    global _enabled
-    before = _enabled
+    ops (``compiled=False``: on the NumPy versions of the compiled loops) and restores
+    the previous settings after it (None: leave a setting as it is)."""
+    global _enabled, _compiled
+    before = _enabled, _compiled
     if enabled is not None:
         _enabled = _checked(enabled)
+    if compiled is not None:
+        _compiled = _checked(compiled, "compiled")
     try:
         yield
     finally:
-        _enabled = before
+        _enabled, _compiled = before
 
 
 class _KernelsBackend(types.ModuleType):
@@ -60,6 +73,15 @@ class _KernelsBackend(types.ModuleType):
     def enabled(self, value):
         global _enabled
         _enabled = _checked(value)
+
+    @property
+    def compiled(self):
+        return _compiled
+
+    @compiled.setter
+    def compiled(self, value):
+        global _compiled
+        _compiled = _checked(value, "compiled")
 
 
 sys.modules[__name__].__class__ = _KernelsBackend

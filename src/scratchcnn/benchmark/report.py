@@ -1,28 +1,26 @@
-"""The result dict of :func:`.results.summarize` as text tables.
+"""A benchmark's result as text: the short report in plain words that ``scratchcnn
+benchmark`` prints (:func:`readable_report`, lines under 100 columns), and the tables of
+``--tables`` (:func:`tables`). The repository's full suite (``benchmarks/``) prints its
+results with the same functions and adds its own tables.
 
-Main table, one row per case and thread count:
+One line per case and thread count, e.g.::
 
-=============  =================================================================
-case, shape    what was timed (see :mod:`.cases`) and its input
-thr            threads each library was given
-GFLOP          nominal work of one call (:mod:`.flops`); ``-`` for pooling
-sc ms          scratchcnn's median time per call
-torch ms       PyTorch's median time per call (with torch only)
-sc GFLOP/s     GFLOP / scratchcnn's median seconds
-%GEMM          sc GFLOP/s as a share of the square GEMM's rate (NumPy, same threads)
-th GFLOP/s     the same for PyTorch
-sc/torch       scratchcnn median / torch median: > 1 means scratchcnn is slower
-(best)         the same ratio from each library's fastest call
-target, ok     the issue's target for this row, if any, and pass / FAIL
-=============  =================================================================
+    Convolution, forward and backward
+      alexnet_conv2 (8x96x27x27 -> 256, k5 s1 p2)
+        1 thread   scratchcnn 169.8 ms, PyTorch 73.2 ms: scratchcnn takes 2.3x PyTorch's time
 
-Then the GEMM rates, the peak memory of the training step, the from-scratch
-baselines, and the list of targets. A ``breakdown`` run has one table instead: the
-pieces of scratchcnn's conv (:mod:`.breakdown`).
+A result is a dict: ``machine`` (versions, CPU), ``settings`` (``torch``, ``reps``,
+``rounds``, ``threads``...), ``rows`` (one per timed case and thread count:
+``case``, ``kind``, ``shape``, ``threads``, ``scratchcnn_ms``, ``torch_ms``, ``ratio`` =
+scratchcnn / PyTorch, ``agree``...), ``gemm`` (the square matrix product's rate),
+``memory`` (the full suite only) and ``baselines`` (ms per sample of each from-scratch
+convolution and how many times scratchcnn's time it takes).
+
+>>> _times(2.345), _times(0.5), _times(12.0)
+('2.3x', '0.50x', '12x')
 """
 
-from . import machine
-
+import statistics
 
 def _num(value, digits=1, suffix=""):
     return "-" if value is None else f"{value:.{digits}f}{suffix}"
@@ -54,7 +52,9 @@ def _flag(row):
 
 
 def main_table(result):
+    """One row per case and thread count; the full suite's rows add ``target`` / ``ok``."""
     with_torch = result["settings"]["torch"]
+    targets = any("target" in r for r in result["rows"])
     columns = [("case", -22, lambda r: r["case"]), ("shape", -34, lambda r: r["shape"]),
                ("thr", 3, lambda r: str(r["threads"])), ("GFLOP", 7, lambda r: _num(r["gflop"], 2)),
                ("sc ms", 9, lambda r: _ms(r["scratchcnn_ms"]))]
@@ -65,61 +65,11 @@ def main_table(result):
     if with_torch:
         columns += [("th GFLOP/s", 10, lambda r: _num(r["torch_gflops"])),
                     ("sc/torch", 8, lambda r: _num(r["ratio"], 2, "x") + _flag(r)),
-                    ("(best)", 7, lambda r: _num(r["min_ratio"], 2, "x")),
-                    ("target", 8, lambda r: r["target"] or ""),
+                    ("(best)", 7, lambda r: _num(r["min_ratio"], 2, "x"))]
+    if with_torch and targets:
+        columns += [("target", 8, lambda r: r["target"] or ""),
                     ("ok", 4, lambda r: r["status"] or "")]
     return table(result["rows"], columns)
-
-
-def gemm_table(result):
-    lines = []
-    for row in (r for r in result["gemm"] if r["case"] == "gemm/square"):
-        torch = "" if row["torch_gflops"] is None else \
-            f", torch.mm {row['torch_gflops']:.1f} GFLOP/s"
-        lines.append(f"square GEMM {row['shape']} (float32), {row['threads']} thread(s): "
-                     f"np.matmul {_num(row['numpy_gflops'])} GFLOP/s{torch}")
-    layers = [r for r in result["gemm"] if r["case"] != "gemm/square"]
-    if layers:
-        lines += ["", "the three im2col GEMMs of each conv layer alone (np.matmul into "
-                  "preallocated outputs; K = C*k*k, M = N*OH*OW):\nforward (O x K) @ (K x M), "
-                  "dL/dw^T (K x M) @ (M x O), dL/dcols (K x O) @ (O x M)",
-                  table(layers, [
-                      ("case", -20, lambda r: r["case"]), ("shapes", -22, lambda r: r["shape"]),
-                      ("thr", 3, lambda r: str(r["threads"])),
-                      ("GFLOP", 7, lambda r: _num(r["gflop"], 2)),
-                      ("ms", 9, lambda r: _ms(r["ms"])),
-                      ("GFLOP/s", 8, lambda r: _num(r["numpy_gflops"])),
-                      ("of square", 9, lambda r: _pct(r["fraction"])),
-                      ("target", 7, lambda r: r["target"] or ""),
-                      ("ok", 4, lambda r: r["status"] or "")])]
-    return "\n".join(lines)
-
-
-def memory_table(result):
-    rows = []
-    for r in result["memory"]:
-        for library in ("scratchcnn", "torch"):
-            m = r[library]
-            if m is None:
-                continue
-            last = library == "torch"      # the ratio and target go on the torch row
-            rows.append({"case": r["case"], "threads": r["threads"], "library": library, **m,
-                         "ratio": r["working_ratio"] if last else None,
-                         "target": r["target"] if last else None,
-                         "status": r["status"] if last else None})
-    if not rows:
-        return ""
-    head = (f"peak memory of a training step, MiB ({result['memory'][0]['shape']}; peak: "
-            f"{rows[0]['method']}; working = peak - baseline, the resident memory before the "
-            "model's weights are allocated):")
-    return head + "\n" + table(rows, [
-        ("case", -18, lambda r: r["case"]), ("thr", 3, lambda r: str(r["threads"])),
-        ("library", -10, lambda r: r["library"]),
-        ("baseline", 8, lambda r: _num(r["rss_baseline_mb"], 0)),
-        ("peak", 7, lambda r: _num(r["peak_mb"], 0)),
-        ("working", 8, lambda r: _num(r["working_mb"], 0)),
-        ("sc/torch", 8, lambda r: _num(r["ratio"], 2, "x")),
-        ("target", 8, lambda r: r["target"] or ""), ("ok", 4, lambda r: r["status"] or "")])
 
 
 NAMES = {"naive": "naive loops", "einsum": "np.einsum", "einsum_opt": "np.einsum(optimize=True)",
@@ -127,6 +77,7 @@ NAMES = {"naive": "naive loops", "einsum": "np.einsum", "einsum_opt": "np.einsum
 
 
 def baseline_table(result):
+    """The from-scratch convolutions against scratchcnn, ms per sample."""
     rows = result["baselines"]
     if not rows:
         return ""
@@ -138,68 +89,162 @@ def baseline_table(result):
         ("ms/sample", 10, lambda r: _ms(r["ms_per_sample"])),
         ("GFLOP/s", 8, lambda r: _num(r["gflops"], 2)),
         ("time / scratchcnn's", 19, lambda r: _num(r["times_scratchcnn"], 1, "x")),
-        ("max rel err", 11, lambda r: "" if r["max_rel_err"] is None
+        ("max rel err", 11, lambda r: "" if r.get("max_rel_err") is None
          else f"{r['max_rel_err']:.1e}")])
 
-
-def targets_summary(result):
-    targets = result["targets"]
-    if not result["settings"]["torch"]:     # the ratios to PyTorch were not measured
-        targets = [t for t in targets if t["metric"] == "gemm_fraction"]
-    if not targets:
-        return ""
-    counts = {s: sum(t["status"] == s for t in targets) for s in ("pass", "FAIL", "-")}
-    lines = [f"targets (issue #5): {counts['pass']} pass, {counts['FAIL']} FAIL, "
-             f"{counts['-']} not measured"]
-    if result["settings"]["size"] != "full":
-        lines.append(f"  (this run used the {result['settings']['size']} sizes; the targets "
-                     "are defined for the full ones, so pass/FAIL is only indicative)")
-    for t in targets:
-        value = _pct(t["value"]) if t["metric"] == "gemm_fraction" else _num(t["value"], 2, "x")
-        lines.append(f"  {t['status']:<4}  {t['case']:<22} {t['threads']} thr  "
-                     f"{t['metric']:<13} {value:>7}  (target {t['target']})")
-    return "\n".join(lines)
+def blas_summary(blas):
+    """'openblas 0.3.31 (SkylakeX kernel)' plus any override set in the environment."""
+    if not blas or not blas.get("library"):
+        return "BLAS unknown"
+    text = f"{blas['library']} {blas.get('version') or ''}".strip()
+    if blas.get("kernel"):
+        text += f" ({blas['kernel']} kernel)"
+    overrides = blas.get("overrides") or {}
+    if overrides:
+        text += ", with " + " ".join(f"{k}={v}" for k, v in overrides.items())
+    return text
 
 
-def header(result):
+WIDTH = 99
+KINDS = {
+    "conv_fwd": "Convolution, forward",
+    "conv_fb": "Convolution, forward and backward",
+    "pool_fwd": "Max pooling, forward",
+    "pool_fb": "Max pooling, forward and backward",
+    "step": "Training step: forward, backward and the optimizer's update",
+}
+
+
+def _times(ratio):
+    """'2.3x' (two significant digits below 10)."""
+    return f"{ratio:.2f}x" if ratio < 1 else f"{ratio:.1f}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def _threads(n):
+    return f"{n} thread" + ("" if n == 1 else "s")
+
+
+def _comparison(row, with_torch):
+    own = f"scratchcnn {_ms(row['scratchcnn_ms'])} ms"
+    if not with_torch or row.get("torch_ms") is None or row.get("ratio") is None:
+        return own
+    return (f"{own}, PyTorch {_ms(row['torch_ms'])} ms: scratchcnn takes "
+            f"{_times(row['ratio'])} PyTorch's time")
+
+
+def _heading(result):
     m, s = result["machine"], result["settings"]
-    versions = ", ".join(f"{k} {m[k]}" for k in ("numpy", "torch", "threadpoolctl")
-                         if m.get(k))
-    busy = m.get("cpu_busy_at_start")
-    return "\n".join([
-        f"CPU: {m['cpu_model']} ({m['logical_cpus']} logical CPUs, {m.get('memory_gib')} GiB); "
-        f"Python {m['python']}, {versions}; scratchcnn {m['scratchcnn']}",
-        f"NumPy's BLAS: {machine.blas_summary(m.get('blas'))}",
-        f"size={s['size']} threads={' '.join(map(str, s['threads']))} rounds={s['rounds']} "
-        f"reps={s['reps']} warmup={s['warmup']} seed={s['seed']}"
-        + ("" if busy is None else f"; CPU busy at start: {busy:.0%}"),
-        f"command: {result['command']}"]
-        + ([f"the children import scratchcnn from {s['src']}"] if s.get("src") else []))
+    against = f" against PyTorch {m['torch']}" if s["torch"] and m.get("torch") else ""
+    return [f"scratchcnn {m['scratchcnn']}{against} on {m['cpu_model']} "
+            f"({m['logical_cpus']} logical CPUs)",
+            f"NumPy {m.get('numpy')} with {blas_summary(m.get('blas'))}",
+            f"Times are per call, the median of {s['reps']} timed calls ("
+            f"{s['rounds']} round{'s' if s['rounds'] > 1 else ''} per thread count); "
+            "less is faster."]
 
 
-def breakdown_table(result):
-    from .breakdown import KEYS
+def _cases(result):
+    with_torch = result["settings"]["torch"]
+    lines = []
+    kinds = list(dict.fromkeys(row["kind"] for row in result["rows"]))
+    for kind in kinds:
+        lines += ["", KINDS.get(kind, kind)]
+        rows = [row for row in result["rows"] if row["kind"] == kind]
+        for case in dict.fromkeys(row["case"] for row in rows):
+            shape = next(r["shape"] for r in rows if r["case"] == case)
+            lines.append(f"  {case.split('/', 1)[-1]} ({shape})")
+            for row in (r for r in rows if r["case"] == case):
+                lines.append(f"    {_threads(row['threads']):<10} {_comparison(row, with_torch)}")
+                if row.get("agree") is False:
+                    lines.append("      (its results differ from PyTorch's by more than 1e-3 "
+                                 "relative)")
+    return lines
 
-    def piece(key):
-        return lambda r: _ms(r.get(key)) if key in r else "n/a"
 
-    return ("where scratchcnn's conv forward + backward spends its time, mean ms per call:\n"
-            + table(result["breakdown"], [("case", -22, lambda r: r["case"]),
-                                          ("thr", 3, lambda r: str(r["threads"]))]
-                    + [(key, max(9, len(key)), piece(key)) for key in KEYS])
-            + "\nforward_rest = conv2d_forward - im2col (GEMM, bias, NCHW copy); "
-            "backward_rest = conv2d_backward - scatter_windows\n(two GEMMs, bias sum, "
-            "transposes); outside_ops = total - both (autograd, argument checks, the copy of "
-            "g); n/a: not found in ops/conv.py.")
+def _overall(result):
+    ratios = [row["ratio"] for row in result["rows"] if row.get("ratio") is not None]
+    if not result["settings"]["torch"] or not ratios:
+        return []
+    return ["", f"Over these {len(ratios)} measurements scratchcnn takes "
+                f"{_times(statistics.median(ratios))} PyTorch's time (median; from "
+                f"{_times(min(ratios))} to {_times(max(ratios))})."]
 
 
-def render(result):
+def _memory(result):
+    lines = []
+    for r in result["memory"]:
+        own, torch = r.get("scratchcnn"), r.get("torch")
+        if own is None:
+            continue
+        text = f"{own['working_mb']:.0f} MiB"
+        if torch is not None:
+            text = f"scratchcnn {text}, PyTorch {torch['working_mb']:.0f} MiB"
+        lines += ["", f"Memory of a training step of {r['shape']}, {_threads(r['threads'])}:",
+                  f"  {text} (the peak less what the process held before the model)"]
+    return lines
+
+
+def _gemm(result):
+    lines = []
+    for row in (r for r in result["gemm"] if r["case"] == "gemm/square"):
+        torch = "" if row["torch_gflops"] is None else \
+            f", torch.mm {row['torch_gflops']:.1f}"
+        lines.append(f"  {_threads(row['threads'])}: np.matmul {row['numpy_gflops']:.1f} "
+                     f"GFLOP/s{torch}")
+    if lines:
+        shape = next(r["shape"] for r in result["gemm"] if r["case"] == "gemm/square")
+        lines = ["", f"For scale, a plain matrix product ({shape}, float32):"] + lines
+    return lines
+
+
+def _baselines(result):
+    rows = result["baselines"]
+    if not rows:
+        return []
+    lines = ["", f"The same convolution written from scratch: {rows[0]['case'].split('/')[-1]} "
+                 f"({rows[0]['shape']}), forward and backward, per sample:"]
+    for row in rows:
+        times = row.get("times_scratchcnn")
+        tail = "" if times is None or row["implementation"] == "scratchcnn" else \
+            f": {_times(times)} scratchcnn's time"
+        lines.append(f"  {NAMES[row['implementation']]:<26} {_threads(row['threads']):<10} "
+                     f"{_ms(row['ms_per_sample'])} ms{tail}")
+    return lines
+
+
+def _wrap(line):
+    """Lines longer than WIDTH broken at spaces, the rest indented like the first."""
+    if len(line) <= WIDTH:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    out, current = [], ""
+    for word in line.split(" "):
+        if current and len(current) + 1 + len(word) > WIDTH:
+            out.append(current)
+            current = indent + word
+        else:
+            current = f"{current} {word}" if current else word
+    return out + [current]
+
+
+def readable_report(result):
+    """The report as text (lines of at most 99 characters, ending with a newline)."""
     if "breakdown" in result:
-        return "\n\n".join([header(result), breakdown_table(result)]) + "\n"
-    parts = [header(result), main_table(result)]
-    if not all(r["agree"] in (True, None) for r in result["rows"]):
+        raise ValueError("a breakdown run has no short report: render it with the full "
+                         "suite's tables (benchmarks/suite.py)")
+    lines = (_heading(result) + _cases(result) + _overall(result) + _memory(result)
+             + _gemm(result) + _baselines(result)
+             + ["", "More numbers (GFLOP/s, shares of the matrix product's rate): "
+                    "scratchcnn benchmark --tables; the full suite: benchmarks/suite.py."])
+    return "\n".join(wrapped for line in lines for wrapped in _wrap(line)) + "\n"
+
+
+def tables(result):
+    """The detailed tables: per case GFLOP, ms, GFLOP/s, share of the square matrix
+    product's rate, the ratio to PyTorch; the matrix product; the baselines."""
+    parts = [main_table(result)]
+    if not all(r.get("agree") in (True, None) for r in result["rows"]):
         parts.append("! scratchcnn and torch disagree (sum |y|, |dx|, |dw|, |db| or the initial "
                      "loss differ by more than 1e-3 relative)")
-    parts += [gemm_table(result), memory_table(result), baseline_table(result),
-              targets_summary(result)]
+    parts += ["\n".join(line.strip() for line in _gemm(result) if line), baseline_table(result)]
     return "\n\n".join(p for p in parts if p) + "\n"

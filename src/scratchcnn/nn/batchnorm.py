@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from ..dtypes import float_or_default
-from . import functional as F
+from . import checks, functional as F
 from .module import Module, Parameter
 
 
@@ -23,7 +23,7 @@ class _NormBase(Module):
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)):
             raise TypeError(f"{subject} expects num_features to be an int, got "
                             f"{num_features!r}")
-        F.check_positive((num_features,), "num_features", subject)
+        checks.check_positive((num_features,), "num_features", subject)
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(
                 momentum, (int, float, np.floating))):
             raise F.ArgumentError(f"expects momentum to be a number or None, got "
@@ -77,15 +77,15 @@ class _BatchNorm(_NormBase):
     def forward(self, x):
         # Check first, so that a rejected batch leaves num_batches_tracked unchanged.
         subject = f"{type(self).__name__}({self.num_features})"
-        F.check_tensor(x, "input", subject)
+        checks.check_tensor(x, "input", subject)
         if x.ndim not in self._ndims:
             raise F.ShapeError(f"expected {' or '.join(f'{n}-D' for n in self._ndims)} input "
                                f"of shape {self._layout.replace('C', str(self.num_features))}"
                                f", got {x.ndim}-D input of shape {x.shape}", subject)
-        F.check_batch_norm_input(x, self.num_features, self.training, subject,
+        checks.check_batch_norm_input(x, self.num_features, self.training, subject,
                                  ndim=x.ndim)
         if self.weight is not None:
-            F.check_same_dtype(x, self.weight, subject)
+            checks.check_same_dtype(x, self.weight, subject)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked._array[...] += 1
@@ -187,7 +187,7 @@ class _InstanceNorm(_NormBase):
 
     def forward(self, x):
         subject = f"{type(self).__name__}({self.num_features})"
-        F.check_tensor(x, "input", subject)
+        checks.check_tensor(x, "input", subject)
         spatial = self._spatial
         if x.ndim not in (spatial + 1, spatial + 2):
             raise F.ShapeError(f"expected {spatial + 1}-D or {spatial + 2}-D input of shape "

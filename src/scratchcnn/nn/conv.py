@@ -7,7 +7,7 @@ import numpy as np
 from ..dtypes import float_or_default
 from ..device import check_device
 from ..shapes import conv_output_length, conv_transpose_output_length
-from . import functional as F
+from . import checks, functional as F
 from .init import default_layer_init_
 from .module import Module, Parameter
 
@@ -22,20 +22,20 @@ class _ConvBase(Module):
         """Check and store the hyper-parameters (``in_channels`` None: not known yet, for
         the lazy layers)."""
         check_device(device, subject)
-        self.kernel_size = F.pair(kernel_size, "kernel_size", subject)
-        self.stride = F.pair(stride, "stride", subject)
-        self.dilation = F.pair(dilation, "dilation", subject)
-        F.check_positive(self.kernel_size, "kernel_size", subject)
-        F.check_positive(self.stride, "stride", subject)
-        F.check_positive(self.dilation, "dilation", subject)
-        self.groups = F.check_groups(groups, subject)
+        self.kernel_size = checks.pair(kernel_size, "kernel_size", subject)
+        self.stride = checks.pair(stride, "stride", subject)
+        self.dilation = checks.pair(dilation, "dilation", subject)
+        checks.check_positive(self.kernel_size, "kernel_size", subject)
+        checks.check_positive(self.stride, "stride", subject)
+        checks.check_positive(self.dilation, "dilation", subject)
+        self.groups = checks.check_groups(groups, subject)
         channels = (("out_channels", out_channels),) + (
             (("in_channels", in_channels),) if in_channels is not None else ())
         for name, value in channels:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{subject} expects {name} to be an int, got {value!r}")
-            F.check_positive((value,), name, subject)
-            F.check_divisible(value, self.groups, name, subject)
+            checks.check_positive((value,), name, subject)
+            checks.check_divisible(value, self.groups, name, subject)
         if padding_mode != "zeros":
             raise F.ArgumentError(f"padding_mode={padding_mode!r} is not supported "
                                   "(only 'zeros')", subject)
@@ -118,7 +118,7 @@ class Conv2d(_ConvBase):
     def _set_padding(self, padding, subject):
         # Resolved once ('same' depends only on kernel and dilation), so that code reading
         # .padding (summary, visualizer) gets numbers; only per-side padding stays 'same'.
-        resolved = F.conv_padding(padding, self.kernel_size, self.stride, self.dilation,
+        resolved = checks.conv_padding(padding, self.kernel_size, self.stride, self.dilation,
                                   subject)
         self.padding = resolved if not isinstance(resolved[0], tuple) else "same"
 
@@ -131,7 +131,7 @@ class Conv2d(_ConvBase):
         *batch, channels, h, w = input_shape
         if self.padding == "same":
             return (*batch, self.out_channels, h, w)
-        F.check_window_fits((None, None, h, w), self.kernel_size, self.padding, self.dilation,
+        checks.check_window_fits((None, None, h, w), self.kernel_size, self.padding, self.dilation,
                             repr(self))
         sizes = (conv_output_length(s, k, st, p, d) for s, k, st, p, d in
                  zip((h, w), self.kernel_size, self.stride, self.padding, self.dilation))
@@ -165,10 +165,10 @@ class ConvTranspose2d(_ConvBase):
         subject = f"ConvTranspose2d({in_channels}, {out_channels})"
         self._configure(in_channels, out_channels, kernel_size, stride, padding, dilation,
                         groups, padding_mode, device, subject)
-        self.padding = F.pair(padding, "padding", subject)
-        self.output_padding = F.pair(output_padding, "output_padding", subject)
-        F.check_non_negative(self.padding, "padding", subject)
-        F.check_non_negative(self.output_padding, "output_padding", subject)
+        self.padding = checks.pair(padding, "padding", subject)
+        self.output_padding = checks.pair(output_padding, "output_padding", subject)
+        checks.check_non_negative(self.padding, "padding", subject)
+        checks.check_non_negative(self.output_padding, "output_padding", subject)
         if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride,
                                                    self.dilation)):
             raise F.ArgumentError(f"output_padding must be smaller than stride or dilation, "

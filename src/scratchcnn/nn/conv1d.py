@@ -7,7 +7,7 @@ import numpy as np
 
 from ..dtypes import float_or_default
 from ..device import check_device
-from . import functional as F
+from . import checks, functional as F
 from .init import default_layer_init_
 from .module import Module, Parameter
 
@@ -51,12 +51,12 @@ class Conv1d(Module):
         self.kernel_size = _single(kernel_size, "kernel_size", subject, 1)
         self.stride = _single(stride, "stride", subject, 1)
         self.dilation = _single(dilation, "dilation", subject, 1)
-        self.groups = F.check_groups(groups, subject)
+        self.groups = checks.check_groups(groups, subject)
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise TypeError(f"{subject} expects {name} to be an int, got {value!r}")
-            F.check_positive((value,), name, subject)
-            F.check_divisible(value, self.groups, name, subject)
+            checks.check_positive((value,), name, subject)
+            checks.check_divisible(value, self.groups, name, subject)
         if padding_mode not in PADDING_MODES:
             raise F.ArgumentError(f"padding_mode must be one of {PADDING_MODES}, got "
                                   f"{padding_mode!r}", subject)

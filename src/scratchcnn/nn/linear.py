@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..dtypes import float_or_default
-from . import functional as F
+from . import checks, functional as F
 from .init import default_layer_init_
 from .module import Module, Parameter
 
@@ -26,7 +26,7 @@ class Linear(Module):
         for value, name in ((in_features, "in_features"), (out_features, "out_features")):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{subject} expects {name} to be an int, got {value!r}")
-            F.check_non_negative((value,), name, subject)
+            checks.check_non_negative((value,), name, subject)
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = float_or_default(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype))

@@ -1,7 +1,7 @@
 """Pooling layers: summarise each window by its maximum or mean. Math in :mod:`scratchcnn.ops.pool`."""
 
 from ..ops.conv import output_size
-from . import functional as F
+from . import checks, functional as F
 from .functional_more import _adaptive_size_1d, _pool1d_args, _pool_length
 from .module import Module
 
@@ -15,7 +15,7 @@ class _Pool2d(Module):
 
     def output_shape(self, input_shape):
         *lead, h, w = input_shape
-        F.check_window_fits((None, None, h, w), self.kernel_size, self.padding, self.dilation,
+        checks.check_window_fits((None, None, h, w), self.kernel_size, self.padding, self.dilation,
                             repr(self))
         return (*lead, *(output_size(s, k, st, p, d) for s, k, st, p, d in zip(
             (h, w), self.kernel_size, self.stride, self.padding, self.dilation)))

@@ -18,15 +18,11 @@ array([10., 14., 18.])
 
 import numpy as np
 
-from ..shapes import conv_output_length
-
-
-def _pair(value):
-    return (value, value) if np.isscalar(value) else tuple(value)
+from ..shapes import conv_output_length, int_pair
 
 
 def _pad(x, padding, value=0.0):
-    ph, pw = _pair(padding)
+    ph, pw = int_pair(padding, "padding")
     n, c, h, w = x.shape
     padded = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
     padded[:, :, ph:ph + h, pw:pw + w] = x
@@ -34,12 +30,13 @@ def _pad(x, padding, value=0.0):
 
 
 def _unpad(padded, padding):
-    ph, pw = _pair(padding)
+    ph, pw = int_pair(padding, "padding")
     return padded[:, :, ph:padded.shape[2] - ph, pw:padded.shape[3] - pw]
 
 
 def _out_shape(x, kernel, stride, padding, dilation):
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(_pair, (kernel, stride, padding, dilation))
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (int_pair(v, n) for v, n in (
+        (kernel, "kernel"), (stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     return (conv_output_length(x.shape[2], kh, sh, ph, dh),
             conv_output_length(x.shape[3], kw, sw, pw, dw))
 
@@ -61,7 +58,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     Fast version: :func:`scratchcnn.ops.conv.conv2d_forward`."""
     n_batch = x.shape[0]
     out_channels, group_channels, kh, kw = w.shape
-    stride, dilation = _pair(stride), _pair(dilation)
+    stride, dilation = int_pair(stride, "stride"), int_pair(dilation, "dilation")
     oh, ow = _out_shape(x, (kh, kw), stride, padding, dilation)
     xp = _pad(x, padding)
     y = np.zeros((n_batch, out_channels, oh, ow), dtype=x.dtype)
@@ -83,7 +80,7 @@ def conv2d_backward(grad, x, w, has_bias=True, stride=1, padding=0, dilation=1, 
     Fast version: :func:`scratchcnn.ops.conv.conv2d_backward`."""
     n_batch = x.shape[0]
     out_channels, group_channels, kh, kw = w.shape
-    stride, dilation = _pair(stride), _pair(dilation)
+    stride, dilation = int_pair(stride, "stride"), int_pair(dilation, "dilation")
     _, _, oh, ow = grad.shape
     xp = _pad(x, padding)
     dxp, dw = np.zeros_like(xp), np.zeros_like(w)
@@ -121,7 +118,8 @@ def max_pool2d_backward(grad, x, kernel, stride=None, padding=0, dilation=1):
 
 def _max_pool(x, kernel, stride, padding, dilation):
     n_batch, channels, _, _ = x.shape
-    (kh, kw), (sh, sw), (dh, dw) = _pair(kernel), _pair(stride), _pair(dilation)
+    (kh, kw), (sh, sw) = int_pair(kernel, "kernel"), int_pair(stride, "stride")
+    dh, dw = int_pair(dilation, "dilation")
     oh, ow = _out_shape(x, kernel, stride, padding, dilation)
     xp = _pad(x, padding, -np.inf)
     y = np.zeros((n_batch, channels, oh, ow), dtype=x.dtype)
@@ -144,7 +142,8 @@ def _max_pool(x, kernel, stride, padding, dilation):
 # --------------------------------------------------------------------- average pooling
 def _avg_divisor(i, j, kernel, stride, padding, size, count_include_pad):
     """kh*kw, or the number of window elements inside the unpadded input."""
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw) = int_pair(kernel, "kernel"), int_pair(stride, "stride")
+    ph, pw = int_pair(padding, "padding")
     if count_include_pad:
         return kh * kw
     h, w = size
@@ -157,7 +156,7 @@ def avg_pool2d_forward(x, kernel, stride=None, padding=0, count_include_pad=True
     count of unpadded elements). Fast version: :func:`scratchcnn.ops.pool.avg_pool2d_forward`."""
     stride = kernel if stride is None else stride
     n_batch, channels, h, w = x.shape
-    (kh, kw), (sh, sw) = _pair(kernel), _pair(stride)
+    (kh, kw), (sh, sw) = int_pair(kernel, "kernel"), int_pair(stride, "stride")
     oh, ow = _out_shape(x, kernel, stride, padding, 1)
     xp = _pad(x, padding)
     y = np.zeros((n_batch, channels, oh, ow), dtype=x.dtype)
@@ -178,7 +177,7 @@ def avg_pool2d_backward(grad, x, kernel, stride=None, padding=0, count_include_p
     """Each output's gradient, divided by its divisor, goes to every element it averaged."""
     stride = kernel if stride is None else stride
     n_batch, channels, h, w = x.shape
-    (kh, kw), (sh, sw) = _pair(kernel), _pair(stride)
+    (kh, kw), (sh, sw) = int_pair(kernel, "kernel"), int_pair(stride, "stride")
     _, _, oh, ow = grad.shape
     dxp = np.zeros_like(_pad(x, padding))
     for n in range(n_batch):

@@ -1,4 +1,4 @@
-"""One benchmark process: ``python -m scratchcnn.benchmark.child CONFIG_JSON``.
+"""One benchmark process: ``python -c BOOTSTRAP HARNESS_DIR CONFIG_JSON``.
 
 The parent (:mod:`.runner`) starts one of these per library group, thread count and
 round, with ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` set
@@ -15,14 +15,13 @@ CONFIG keys: ``group`` (``scratchcnn``: scratchcnn and NumPy's GEMMs; ``torch``;
 its pieces, :mod:`.breakdown`), ``threads``, ``size``, ``cases`` (names), ``reps``,
 ``warmup``, ``seed``.
 
-With the parent's ``src`` setting (``--src DIR``: scratchcnn from another source
-tree, e.g. an older commit that has no ``scratchcnn.benchmark``) the child is started
-as ``python -c BOOTSTRAP BENCHMARK_DIR CONFIG_JSON`` instead: :data:`BOOTSTRAP` loads
-this folder's modules as the package ``scratchcnn_benchmark`` (without running its
-``__init__``), while ``import scratchcnn`` finds the other tree first on
-``PYTHONPATH``. So the modules a child runs import scratchcnn by absolute name only,
-and fall back where an older scratchcnn lacks something (``set_num_threads``,
-``interop``).
+The harness is not part of the installed package, so :data:`BOOTSTRAP` loads this
+folder's modules as the package ``scratchcnn_benchmark`` (without running its
+``__init__``), while ``import scratchcnn`` finds the scratchcnn under test first on
+``PYTHONPATH``: this checkout's, or with the parent's ``src`` setting (``--src DIR``)
+another source tree, e.g. an older commit. So the modules a child runs import
+scratchcnn by absolute name only, and fall back where an older scratchcnn lacks
+something (``set_num_threads``, ``interop``).
 """
 
 import json
@@ -33,8 +32,9 @@ RESULT_PREFIX = "SCRATCHCNN-BENCHMARK-RESULT "
 GROUPS = {"scratchcnn": ("scratchcnn", "numpy"), "torch": ("torch",),
           "baselines": ("naive", "einsum", "einsum_opt"), "breakdown": ("breakdown",)}
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-# reported as seen here: scratchcnn/runtime.py reads the first and may set the second
-RECORDED_ENV = THREAD_ENV + ("SCRATCHCNN_KEEP_FREED_MEMORY", "OPENBLAS_THREAD_TIMEOUT")
+# reported as seen here: the thread counts and the allocator settings the parent gave
+RECORDED_ENV = THREAD_ENV + ("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_",
+                             "OPENBLAS_THREAD_TIMEOUT")
 BOOTSTRAP = ("import importlib, sys, types; "
              "pkg = types.ModuleType('scratchcnn_benchmark'); pkg.__path__ = [sys.argv[1]]; "
              "sys.modules['scratchcnn_benchmark'] = pkg; "

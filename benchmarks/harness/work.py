@@ -15,17 +15,7 @@ PyTorch's ``meta`` device and its initial weights in a temporary file
 gone before the baseline; None for the others.
 """
 
-from dataclasses import dataclass
-from typing import Callable, Optional
-
-SGD = {"lr": 0.01, "momentum": 0.9}   # the optimizer of every training step, both libraries
-
-
-@dataclass
-class Work:
-    fn: Callable
-    check: Callable
-    flops: Optional[float] = None
+from .work_common import SGD, Work, training_step  # noqa: F401  (re-exported)
 
 
 def _module(library):
@@ -50,23 +40,3 @@ def build(library, case, seed, prepared=None):
     if prepared is None:
         return module.build(library, case, seed)
     return module.build(library, case, seed, prepared)
-
-
-def training_step(model, x, y, cross_entropy, sgd, no_grad, flops):
-    """The Work of one training step, the same code for both libraries (given their
-    ``cross_entropy``, SGD class and ``no_grad``): ``zero_grad``, loss, ``backward``,
-    SGD ``step``; the check is the loss of the initial weights in eval mode."""
-    model.eval()
-    with no_grad():
-        initial_loss = float(cross_entropy(model(x), y).item())
-    model.train()
-    optimizer = sgd(model.parameters(), **SGD)
-
-    def fn():
-        optimizer.zero_grad()
-        loss = cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return float(loss.item())
-
-    return Work(fn, lambda loss: {"checksums": [initial_loss]}, flops)

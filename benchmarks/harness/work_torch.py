@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .flops import conv_flops, gemm_flops
 from .inputs import batch, checksums, conv_inputs, pool_inputs
-from .work import Work, training_step
+from .work_common import Work, training_step
 
 
 def _np(t):

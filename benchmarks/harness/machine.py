@@ -10,6 +10,8 @@ import platform
 import subprocess
 import time
 
+from scratchcnn.benchmark.report import blas_summary  # noqa: F401  (re-exported)
+
 
 def cpu_model():
     """lscpu's "Model name" (Linux), else whatever ``platform`` knows."""
@@ -63,19 +65,6 @@ def blas_info():
     return {"library": pool.get("internal_api"), "version": pool.get("version"),
             "kernel": pool.get("architecture"),
             "overrides": {k: os.environ[k] for k in BLAS_OVERRIDES if k in os.environ}}
-
-
-def blas_summary(blas):
-    """'openblas 0.3.31 (SkylakeX kernel)' plus the overrides, for the report header."""
-    if not blas or not blas.get("library"):
-        return "BLAS unknown"
-    text = f"{blas['library']} {blas.get('version') or ''}".strip()
-    if blas.get("kernel"):
-        text += f" ({blas['kernel']} kernel)"
-    overrides = blas.get("overrides") or {}
-    if overrides:
-        text += ", with " + " ".join(f"{k}={v}" for k, v in overrides.items())
-    return text
 
 
 def machine_info(torch=True):

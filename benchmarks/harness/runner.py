@@ -28,12 +28,11 @@ of each selected ``conv_fb`` case into its pieces (:mod:`.breakdown`).
 
 Environment of a child: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and
 ``MKL_NUM_THREADS`` set to the thread count; ``PYTHONPATH`` starting with the folder of
-the scratchcnn that runs the parent, or with ``src``; and in torch children
-``SCRATCHCNN_KEEP_FREED_MEMORY=0``, so that PyTorch runs with glibc's default malloc
-as in a program that does not import scratchcnn (the children import it for the
-model conversion). Each child reports these variables as it saw them after importing
-scratchcnn (which may set ``OPENBLAS_THREAD_TIMEOUT``); the JSON keeps them under
-``raw.<threads>.children[].env``.
+the scratchcnn that runs the parent, or with ``src``; and, in every child alike,
+``MALLOC_MMAP_MAX_=0`` and ``MALLOC_TRIM_THRESHOLD_=100000000000``: glibc keeps freed
+memory for reuse in both libraries' processes (issue 13's protocol; ``import
+scratchcnn`` itself changes no process setting). Each child reports these variables as
+it saw them; the JSON keeps them under ``raw.<threads>.children[].env``.
 """
 
 import json
@@ -46,8 +45,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-from ..errors import ScratchCNNError
-from ..runtime import ENV_VAR as KEEP_FREED_MEMORY_ENV
+from scratchcnn.benchmark import BenchmarkError  # noqa: F401  (one error class for both)
+
 from . import machine
 from .cases import cases as all_cases
 from .cases import select, unknown_patterns
@@ -58,10 +57,6 @@ from .results import summarize, summarize_breakdown
 #        seconds a child may run)
 DEFAULTS = {"full": (3, 3, 2, 0.3, 1800.0), "quick": (2, 2, 1, 0.3, 600.0),
             "tiny": (1, 1, 1, 0.0, 300.0)}
-
-
-class BenchmarkError(ScratchCNNError, RuntimeError):
-    """A benchmark child failed, or the settings are invalid."""
 
 
 @dataclass
@@ -111,16 +106,16 @@ class Settings:
         return out
 
 
+# The same allocator settings for every child, whichever library it runs.
+MALLOC_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000"}
+
+
 def _child_env(group, threads, src=None):
     """The environment of a child: thread counts, this scratchcnn (or ``src``) on the
-    path, and for torch children glibc's malloc left at its defaults, as in a plain
-    PyTorch program (importing scratchcnn would otherwise make malloc keep freed
-    memory, see ``scratchcnn/runtime.py``, which changes PyTorch's speed and memory)."""
+    path, and the same glibc malloc settings (:data:`MALLOC_ENV`) for both libraries."""
     import scratchcnn
 
-    env = dict(os.environ, **{var: str(threads) for var in THREAD_ENV})
-    if group == "torch":
-        env[KEEP_FREED_MEMORY_ENV] = "0"
+    env = dict(os.environ, **{var: str(threads) for var in THREAD_ENV}, **MALLOC_ENV)
     package_root = src or str(Path(scratchcnn.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     return env
@@ -137,11 +132,10 @@ def spawn(group, threads, case_names, settings, reps, warmup, label=""):
     """Run one child (``settings`` resolved); its parsed JSON result."""
     config = {"group": group, "threads": threads, "size": settings.size, "cases": case_names,
               "reps": reps, "warmup": warmup, "seed": settings.seed}
-    if settings.src:      # this folder's benchmark modules, the other tree's scratchcnn
-        cmd = [sys.executable, "-c", BOOTSTRAP, str(Path(__file__).resolve().parent)]
-    else:
-        cmd = [sys.executable, "-m", "scratchcnn.benchmark.child"]
-    cmd.append(json.dumps(config))
+    # this folder's benchmark modules (loaded as a package by BOOTSTRAP), and the
+    # scratchcnn found first on PYTHONPATH: this checkout's or the --src tree's
+    cmd = [sys.executable, "-c", BOOTSTRAP, str(Path(__file__).resolve().parent),
+           json.dumps(config)]
     name = f"the {group} child (threads={threads}{', ' + label if label else ''})"
     try:
         proc = subprocess.run(cmd, env=_child_env(group, threads, settings.src),

@@ -5,7 +5,7 @@ import scratchcnn.nn.functional as F
 
 from .flops import conv_flops, step_flops
 from .inputs import batch, checksums, conv_inputs, pool_inputs
-from .work import Work, training_step
+from .work_common import Work, training_step
 
 
 def conv(spec, seed, backward):

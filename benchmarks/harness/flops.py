@@ -3,7 +3,8 @@
 One multiply-add (MAC) counts as 2 FLOPs. For a convolution with input (N, C, H, W),
 weight (O, C, k, k), stride s, padding p and output (N, O, OH, OW)::
 
-    OH, OW      = (H + 2p - k) // s + 1, (W + 2p - k) // s + 1
+    OH, OW      = scratchcnn.shapes.conv_output_size((H, W), k, s, p, d)   (d: dilation, 1
+                  unless the spec has a ninth entry)
     forward MACs = N * O * OH * OW * C * k * k
     forward      = 2 * MACs
     fwd + bwd    = 3 * forward           (dL/dx and dL/dw are each one product of that size;
@@ -34,16 +35,19 @@ True
 [(64, 288, 196), (288, 196, 64), (288, 64, 196)]
 """
 
+from scratchcnn.shapes import conv_output_size   # absolute: the --src tree's, in a child
+
 
 def conv_output_hw(spec):
-    """(OH, OW) of a conv/pool spec (N, C, H, W, O, k, s, p); O is ignored."""
-    _, _, h, w, _, k, s, p = spec
-    return (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    """(OH, OW) of a conv/pool spec (N, C, H, W, O, k, s, p[, dilation]); O is ignored.
+    The formula's one home is :mod:`scratchcnn.shapes`."""
+    _, _, h, w, _, k, s, p, *rest = spec
+    return conv_output_size((h, w), k, s, p, rest[0] if rest else 1)
 
 
 def conv_macs(spec):
     """Multiply-adds of one forward pass: N * O * OH * OW * C * k * k."""
-    n, c, _, _, o, k, _, _ = spec
+    n, c, _, _, o, k = spec[:6]
     oh, ow = conv_output_hw(spec)
     return n * o * oh * ow * c * k * k
 
@@ -61,7 +65,7 @@ def gemm_flops(m, k, n):
 def conv_gemm_shapes(spec):
     """The three im2col GEMMs (m, k, n) of a conv's forward + backward: forward
     (O x K) @ (K x M), dL/dw^T (K x M) @ (M x O), dL/dcols (K x O) @ (O x M)."""
-    n, c, _, _, o, k, _, _ = spec
+    n, c, _, _, o, k = spec[:6]
     oh, ow = conv_output_hw(spec)
     kk, m = c * k * k, n * oh * ow
     return [(o, kk, m), (kk, m, o), (kk, o, m)]

@@ -8,21 +8,23 @@
   the transposed, i.e. Fortran-ordered, ``cols``), each into a preallocated output:
   the rate those shapes can reach at best.
 * ``naive`` / ``einsum`` / ``einsum_opt``: forward + backward of the baseline layer by
-    :mod:`scratchcnn.ops.naive` and :mod:`.reference` (einsum); ``check`` reports the largest difference from scratchcnn's
+    :mod:`scratchcnn.ops.naive` and ``scratchcnn.benchmark.measure`` (einsum); ``check`` reports the largest difference from scratchcnn's
   result on the same inputs (max |a - b| / max |b| over y, dL/dx, dL/dw, dL/db).
 """
 
 import numpy as np
 
-from . import reference
-
 try:   # absolute: with --src the children load this folder as another package (child.py)
     from scratchcnn.ops import naive
 except ImportError:   # an old --src tree without scratchcnn.ops.naive
     naive = None
+try:
+    from scratchcnn.benchmark import measure as reference   # the np.einsum convolution
+except ImportError:   # an old --src tree
+    reference = None
 from .flops import conv_flops, conv_gemm_shapes, gemm_flops
 from .inputs import conv_inputs
-from .work import Work
+from .work_common import Work
 
 
 def square_gemm(n, seed):
@@ -80,6 +82,9 @@ def baseline(library, spec, seed):
             return (naive.conv2d_forward(x, w, b, s, p),
                     *naive.conv2d_backward(g, x, w, True, s, p))
     else:
+        if reference is None:
+            raise ValueError("the scratchcnn under test has no scratchcnn.benchmark.measure "
+                             "(an old --src tree): run the baselines without --src")
         optimize = library == "einsum_opt"
 
         def fn():
