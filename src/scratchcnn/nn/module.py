@@ -12,20 +12,21 @@ without any bookkeeping by the model's author::
             return self.conv(x)
 
 The containers (``Sequential``, ``ModuleList``, ...) are in :mod:`.container`, the
-state-dict logic in :mod:`.state`.
+state-dict logic in :mod:`.state`, the forward hooks in :mod:`.hooks`, walking the tree
+(``named_modules``, ``parameters``, ``get_submodule``) in :mod:`.module_tree`, and modes,
+dtypes and devices (``train``, ``zero_grad``, ``to``) in :mod:`.module_convert`.
 """
 
 import collections
-import itertools
 
 import numpy as np
 
-from ..device import check_device
-from ..errors import ArgumentError, DTypeError, ScratchCNNError
+from ..errors import ArgumentError, ScratchCNNError
 from ..tensor import Tensor
-from ..tensor_convert import _to_arguments
 from . import state as _state
 from .hooks import RemovableHandle, add_hook, call_with_hooks
+from .module_convert import ConvertMethods
+from .module_tree import TreeMethods
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "RemovableHandle", "chain_output_shape"]
@@ -43,7 +44,7 @@ def _check_name(name, kind, module, exists_ok):
         raise KeyError(f"attribute '{name}' already exists")
 
 
-class Module:
+class Module(TreeMethods, ConvertMethods):
     """Base class for all layers and models. Subclasses define ``forward``."""
 
     def __init__(self):
@@ -146,34 +147,6 @@ class Module:
         """Alias of :meth:`add_module`."""
         self.add_module(name, module)
 
-    def get_submodule(self, target):
-        """The submodule at dotted path ``target`` (``""`` is this module)."""
-        module = self
-        for i, item in enumerate(target.split(".") if target else ()):
-            if item not in module.__dict__["_modules"] or module._modules[item] is None:
-                path = ".".join(target.split(".")[:i])
-                raise AttributeError(f"{module._get_name()}{' at ' + path if path else ''} "
-                                     f"has no attribute `{item}`")
-            module = module._modules[item]
-        return module
-
-    def get_parameter(self, target):
-        """The Parameter at dotted path ``target`` (e.g. ``"0.weight"``)."""
-        return self._get_entry(target, "_parameters", "nn.Parameter")
-
-    def get_buffer(self, target):
-        """The buffer at dotted path ``target``."""
-        return self._get_entry(target, "_buffers", "buffer")
-
-    def _get_entry(self, target, registry, what):
-        module_path, _, name = target.rpartition(".")
-        module = self.get_submodule(module_path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
-        if name not in getattr(module, registry):
-            raise AttributeError(f"`{name}` is not an {what}")
-        return getattr(module, registry)[name]
-
     def _get_name(self):
         return type(self).__name__
 
@@ -209,136 +182,6 @@ class Module:
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs.add(handle.id)
         return handle
-
-    # ----------------------------------------------------------------- traversal
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """(dotted name, module) pairs, this module first; a module registered twice is
-        listed once unless ``remove_duplicate=False`` (as ``state_dict`` needs)."""
-        memo = set() if memo is None else memo
-        if remove_duplicate:
-            if self in memo:
-                return
-            memo.add(self)
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                                remove_duplicate)
-
-    def modules(self):
-        for _, module in self.named_modules():
-            yield module
-
-    def named_children(self):
-        seen = set()
-        for name, module in self._modules.items():
-            if module is not None and module not in seen:
-                seen.add(module)
-                yield name, module
-
-    def children(self):
-        for _, module in self.named_children():
-            yield module
-
-    def _named_members(self, registry, prefix, recurse, remove_duplicate):
-        seen = set()
-        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-                   if recurse else [(prefix, self)])
-        for module_prefix, module in modules:
-            for name, value in getattr(module, registry).items():
-                if value is None or (remove_duplicate and id(value) in seen):
-                    continue
-                seen.add(id(value))
-                yield (f"{module_prefix}.{name}" if module_prefix else name), value
-
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """(dotted name, Parameter) pairs; a parameter shared by two modules appears once
-        (under each name with ``remove_duplicate=False``)."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse=True):
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
-
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """(dotted name, buffer Tensor) pairs, persistent or not."""
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse=True):
-        for _, buffer in self.named_buffers(recurse=recurse):
-            yield buffer
-
-    def apply(self, fn):
-        """Call ``fn`` on every submodule (children first, recursively) and then on this
-        module, as ``model.apply(init_weights)``; returns this module."""
-        for module in self.children():
-            module.apply(fn)
-        fn(self)
-        return self
-
-    # ----------------------------------------------------------------- modes and grads
-    def train(self, mode=True):
-        """Set training mode (``mode=True``) or evaluation mode on this module and every
-        submodule; returns this module."""
-        if not isinstance(mode, bool):
-            raise ArgumentError(f"training mode is expected to be boolean, got {mode!r}")
-        object.__setattr__(self, "training", mode)
-        for module in self.children():
-            module.train(mode)
-        return self
-
-    def eval(self):
-        return self.train(False)
-
-    def requires_grad_(self, requires_grad=True):
-        for param in self.parameters():
-            param.requires_grad_(requires_grad)
-        return self
-
-    def zero_grad(self, set_to_none=True):
-        """Drop every parameter's ``.grad`` (``set_to_none=True``) or zero it in place."""
-        for param in self.parameters():
-            if param.grad is not None:
-                if set_to_none:
-                    param.grad = None
-                else:
-                    param.grad.detach_()
-                    param.grad.zero_()
-
-    def to(self, *args, **kwargs):
-        """Convert every parameter and floating buffer, in place: ``to(dtype)``,
-        ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` as in PyTorch. Only the CPU
-        exists here: another device raises :class:`~scratchcnn.errors.DeviceError`."""
-        dtype, _ = _to_arguments(args, kwargs, f"{type(self).__name__}.to()")
-        if dtype is None:
-            return self
-        if dtype.kind != "f":
-            raise DTypeError(f"{type(self).__name__}.to() only accepts floating point "
-                             f"dtypes, but got desired dtype={dtype}")
-        for tensor in itertools.chain(self.parameters(), self.buffers()):
-            if tensor.dtype.kind == "f":
-                tensor._array = tensor._array.astype(dtype)
-                if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad._array.astype(dtype))
-        return self
-
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def half(self):
-        return self.to(np.float16)
-
-    def type(self, dst_type):
-        return self.to(dst_type)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None):
-        check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda()")
 
     # ----------------------------------------------------------------- state
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
@@ -377,11 +220,6 @@ class Module:
         with no_grad():
             out = self(Tensor(np.zeros(tuple(input_shape), dtype=self.float_dtype())))
         return tuple(out.shape)
-
-    def float_dtype(self):
-        """The dtype of this module's floating parameters (float32 if it has none)."""
-        return next((p.dtype for p in self.parameters() if p.dtype.kind == "f"),
-                    np.dtype(np.float32))
 
     # ----------------------------------------------------------------- printing
     def extra_repr(self):

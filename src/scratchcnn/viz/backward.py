@@ -6,7 +6,8 @@ Everything is computed by the engine's autograd, the code that trains the model:
 forward pass records each leaf layer's output with a forward hook and calls
 ``retain_grad()`` on it, ``loss.backward()`` fills in ``.grad``, and a step is
 ``optim.SGD.step()``. The written-out sum for one weight is recomputed from the layer's
-input and dL/d(output) (``ops.conv.windows`` reads the window) and checked against the
+input and dL/d(output) (the windows of :func:`scratchcnn.explain.window.input_windows`,
+the ones the convolution reads) and checked against the
 autograd value by the tests.
 
 Steps act on a copy of the served model (``NetworkService.copy_model``), kept in
@@ -25,13 +26,14 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import workflow
+from ..explain import factor
+from ..explain.window import input_windows, product_terms
 from ..nn import Conv2d, Linear
 from ..nn import functional as F
-from ..ops.conv import pad_spatial, windows
 from ..optim import SGD
 from ..tensor import Tensor
 from . import validation as v
-from .explorers import Formatter, factor
+from .explorers import Formatter
 
 MAX_SESSIONS = 8          # weight copies kept at once (each the size of the model)
 SESSION_SECONDS = 1800    # a copy unused this long is dropped
@@ -196,16 +198,16 @@ def _weight_sum(module, x, dy, filt, at, fmt):
     dy[filt, i, j] * x_padded[c, i*s + u*d, j*s + v*d]; for a linear layer one product."""
     if isinstance(module, Linear):
         a, b = float(dy[filt]), float(x[at[0]])
-        return [f"{factor(fmt, a)}*{factor(fmt, b)}"], a * b, 1
+        return product_terms([a], [b], fmt), a * b, 1
     c, u, w = at
-    patches = windows(pad_spatial(x[None], module.padding), module.kernel_size,
-                      module.stride, module.dilation)[0, c, :, :, u, w]   # (OH, OW)
+    patches = input_windows(x, module.kernel_size, module.stride, module.padding,
+                            module.dilation)[:, :, c, u, w]               # (OH, OW)
     products = dy[filt].astype(np.float64) * patches
     total = float(products.sum())
     order = np.argsort(-np.abs(products), axis=None)
     nonzero = [k for k in order if products.flat[k] != 0][:MAX_WRITTEN_TERMS]
-    terms = [f"{factor(fmt, dy[filt].flat[k])}*{factor(fmt, patches.flat[k])}"
-             for k in nonzero]
+    terms = product_terms([dy[filt].flat[k] for k in nonzero],
+                          [patches.flat[k] for k in nonzero], fmt)
     return terms, total, int(products.size)
 
 

@@ -1,11 +1,11 @@
 """The convolution and pooling explorers: one small 2-D example, every position spelled out.
 
 Everything is computed by the library: the output by ``nn.functional.conv2d`` /
-``max_pool2d`` / ``avg_pool2d``, the padded input by ``ops.conv.pad_spatial``, the
-window of every output position by ``ops.conv.windows`` (applied to an array of cell
-indices, so the coordinates are exactly the ones the convolution reads), the winner of
-each max-pooling window by ``ops.pool.max_pool2d_forward``, and the output size by
-``shapes.conv_output_size``. The page only looks values up in what is returned here.
+``max_pool2d`` / ``avg_pool2d``; the padded input, the window of every output position,
+its products and written-out sum, and the winner of each max-pooling window by
+:mod:`scratchcnn.explain.window` (the one "explain a window", shared with ``scratchcnn
+explain`` and the network explorer); the output size by ``shapes.conv_output_size``.
+The page only looks values up in what is returned here.
 
 >>> result = conv_explorer({"input": [[1, 6, 2], [5, 3, 1], [0, 2, 4]],
 ...                         "kernel": [[1, 2], [-1, 0]]})
@@ -20,10 +20,12 @@ each max-pooling window by ``ops.pool.max_pool2d_forward``, and the output size 
 import numpy as np
 
 from ..errors import ScratchCNNError
+from ..explain import factor  # noqa: F401  (re-exported: it was defined here)
 from ..explain import Formatter as _ExplainFormatter
+from ..explain.window import (at_position, bias_term, conv_equation, conv_window, padded as
+                              padded_input, pool_equation, pool_window, product_terms,
+                              window_coordinates)
 from ..nn import functional as F
-from ..ops.conv import pad_spatial, windows
-from ..ops.pool import max_pool2d_forward
 from ..shapes import conv_output_size
 from ..summary import shape_formula as summary_formula
 from ..tensor import Tensor
@@ -73,16 +75,6 @@ def json_matrix(array):
     return out.tolist()
 
 
-def window_coordinates(padded_shape, kernel, stride, dilation):
-    """Per output row i the padded-input rows of its window, per output column j the
-    columns: ``rows[i][u]``, ``cols[j][v]``; read off ``ops.conv.windows`` applied to an
-    array of cell numbers, so they are exactly the cells the convolution reads."""
-    hp, wp = padded_shape
-    cells = np.arange(hp * wp).reshape(1, 1, hp, wp)
-    view = windows(cells, kernel, stride, dilation)[0, 0]     # (OH, OW, kh, kw) cell numbers
-    return view[:, 0, :, 0] // wp, view[0, :, 0, :] % wp
-
-
 def last_window_covering(coordinates, size):
     """For each of ``size`` padded rows (or columns): the last output index whose window
     covers it, or -1 when no window does."""
@@ -108,12 +100,6 @@ def _uncovered_warning(row_owner, col_owner, padding, shape, stride, dilation, k
     what = "kernel" if kind is None else "window"
     return (f"With {how} the {what} never covers input {' and '.join(named)} (counted from 0): "
             "they do not affect the output."), rows, cols
-
-
-def factor(fmt, value):
-    """A number as a factor in a product: negative ones in parentheses, ``5*(-1)``."""
-    text = fmt.num(value)
-    return f"({text})" if value < 0 else text
 
 
 def _caption(shape, padded, out):
@@ -183,7 +169,7 @@ def conv_explorer(body):
     bias = v.number(body, "bias", default=0.0)
 
     x = image[None, None]
-    padded = pad_spatial(x, (padding, padding))[0, 0]
+    padded = padded_input(image, padding)
     result = {
         "valid": True, "input": image.tolist(), "padded": padded.tolist(),
         "kernel": kernel.tolist(), "padding": padding, "stride": stride,
@@ -205,23 +191,20 @@ def conv_explorer(body):
 
     output = F.conv2d(Tensor(x), Tensor(kernel[None, None]), Tensor(np.array([bias])),
                       stride=stride, padding=padding, dilation=dilation).numpy()[0, 0]
-    view = windows(pad_spatial(x, (padding, padding)), kernel.shape, (stride, stride),
-                   (dilation, dilation))[0, 0]                      # (OH, OW, kh, kw)
-    products = view * kernel
-    weights = [factor(fmt, b) for b in kernel.ravel()]
-    terms = [[[f"{factor(fmt, a)}*{w}" for a, w in zip(view[i, j].ravel(), weights)]
-              for j in range(out_size[1])] for i in range(out_size[0])]
-    bias_term = f" + {factor(fmt, bias)}" if bias else ""
+    window = conv_window(image[None], kernel[None], bias, stride, padding, dilation)
+    positions = [[at_position(window, i, j) for j in range(out_size[1])]
+                 for i in range(out_size[0])]
+    terms = [[product_terms(at["patch"], kernel, fmt) for at in row] for row in positions]
+    equations = [[conv_equation(at, fmt, output[i, j]) for j, at in enumerate(row)]
+                 for i, row in enumerate(positions)]
     out_labels = fmt.labels(output)
-    equations = [[" + ".join(terms[i][j]) + f"{bias_term} = {out_labels[i][j]}"
-                  for j in range(out_size[1])] for i in range(out_size[0])]
     return dict(
         result, output=output.tolist(), caption=_caption(image.shape, padded.shape, out_size),
         formula=_formula(image.shape, out_size, kernel.shape, stride, padding, dilation),
         **_windows_and_owners(padded.shape, kernel.shape, stride, dilation, padding,
                               image.shape),
-        products=products.tolist(), sums=(products.sum(axis=(2, 3)) + bias).tolist(),
-        equations=equations, terms=terms, bias_term=bias_term,
+        products=window["products"][:, :, 0].tolist(), sums=window["sum"].tolist(),
+        equations=equations, terms=terms, bias_term=bias_term(bias, fmt),
         labels=dict(result["labels"], output=out_labels),
         ranges=dict(result["ranges"], output=_range(fmt, output)),
         sizes=dict(result["sizes"], output=list(out_size)))
@@ -249,8 +232,7 @@ def pool_explorer(body):
     stride = v.integer(body, "stride", 1, LIMITS["pool_stride"], default=window)
 
     x = image[None, None]
-    fill = -np.inf if kind == "max" else 0.0
-    padded = pad_spatial(x, (padding, padding), value=fill)[0, 0]
+    padded = padded_input(image, padding, -np.inf if kind == "max" else 0.0)
     result = {"valid": True, "kind": kind, "input": image.tolist(), "padded": json_matrix(padded),
               "window": window, "stride": stride, "padding": padding,
               "max_padding": min(LIMITS["padding"], window // 2),
@@ -270,30 +252,21 @@ def pool_explorer(body):
                     caption=_caption(image.shape, padded.shape, None),
                     formula=_formula(image.shape, None, (window, window), stride, padding))
     out_size = output.shape
-    view = windows(padded[None, None], (window, window), (stride, stride), (1, 1))[0, 0]
+    pooled = pool_window(image, kind, window, stride, padding)
     coordinates = _windows_and_owners(padded.shape, (window, window), stride, 1, padding,
                                       image.shape, kind)
     rows, cols = np.array(coordinates["window_rows"]), np.array(coordinates["window_cols"])
     out_labels = fmt.labels(output)
+    equations = [[pool_equation(at_position(pooled, i, j), fmt, output[i, j])
+                  for j in range(out_size[1])] for i in range(out_size[0])]
+    winners = None
     if kind == "max":
         # The library's own choice of maximum (the first one in row-major window order on
         # ties), which is where max pooling's backward pass sends the gradient.
-        _, cache = max_pool2d_forward(x, (window, window), (stride, stride),
-                                      (padding, padding), (1, 1))
-        offset = cache[1][0, 0].astype(np.int64)
+        offset = pooled["winner"]
         winner_rows = rows[np.arange(out_size[0])[:, None], offset // window]
         winner_cols = cols[np.arange(out_size[1])[None, :], offset % window]
         winners = np.stack([winner_rows, winner_cols], axis=-1)
-        def shown(value):
-            return fmt.num(value) if np.isfinite(value) else "-inf"
-        equations = [[f"max({', '.join(shown(a) for a in view[i, j].ravel())}) = "
-                      f"{out_labels[i][j]}" for j in range(out_size[1])]
-                     for i in range(out_size[0])]
-    else:
-        winners = None
-        equations = [[f"({' + '.join(fmt.num(a) for a in view[i, j].ravel())}) / "
-                      f"{window * window} = {out_labels[i][j]}"
-                      for j in range(out_size[1])] for i in range(out_size[0])]
     return dict(
         result, output=output.tolist(), caption=_caption(image.shape, padded.shape, out_size),
         formula=_formula(image.shape, out_size, (window, window), stride, padding),

@@ -2,23 +2,24 @@
 for a convolution the kernel, the window of the (padded) input under it, the dot product
 and the bias; for pooling the window (and max pooling's winner); for an activation its
 input; for a linear layer the largest products. Each recomputes the value from the
-layer's own weights and the window ``ops.conv.windows`` reads."""
+layer's own weights; convolution and pooling windows are explained by
+:mod:`scratchcnn.explain.window` (the code ``scratchcnn explain`` and the explorers use)."""
 
 import numpy as np
 
 from ..nn import AvgPool2d, Conv2d, LeakyReLU, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
-from ..ops.conv import pad_spatial, windows
-from ..ops.pool import max_pool2d_forward
-from .explorers import factor, json_matrix, window_coordinates
+from ..explain import factor
+from ..explain.window import (MAX_WRITTEN_CHANNELS, MAX_WRITTEN_PRODUCTS, conv_equation,
+                              conv_window, pool_equation, pool_window)
+from .explorers import json_matrix
 
 _ACTIVATIONS = {ReLU: "max(0, x)", LeakyReLU: "x if x > 0 else slope*x", Tanh: "tanh(x)",
                 Sigmoid: "1 / (1 + e^-x)"}
-# How an inspected convolution value's equation is written: every product while there are
-# at most this many (one input channel under a kernel of up to 7x7: 49 terms) ...
-MAX_WRITTEN_PRODUCTS = 49
-# ... else one dot product per input channel while there are at most this many (the
-# digits model's convolutions have 1 and 16), else only the number of products.
-MAX_WRITTEN_CHANNELS = 64
+# How an inspected convolution value's equation is written (every product, one dot product
+# per input channel, or only their number): MAX_WRITTEN_PRODUCTS, MAX_WRITTEN_CHANNELS of
+# scratchcnn.explain.window, re-exported here.
+__all__ = ["EXPLAIN", "MAX_WRITTEN_CHANNELS", "MAX_WRITTEN_PRODUCTS", "input_window",
+           "inspect_kind"]
 
 
 def inspect_kind(module):
@@ -36,28 +37,14 @@ def inspect_kind(module):
 
 def _explain_conv(module, x, y, at, fmt):
     _, channel, row, col = at
-    padded = pad_spatial(x, module.padding)
-    patch = windows(padded, module.kernel_size, module.stride, module.dilation)[0, :, row, col]
-    kernel = module.weight._array[channel]
     bias = float(module.bias._array[channel]) if module.bias is not None else 0.0
-    products = patch.astype(np.float64) * kernel
-    per_channel = products.sum(axis=(1, 2))
-    total = float(per_channel.sum() + bias)
-    rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
-                                    module.dilation)
+    window = conv_window(x[0], module.weight._array[channel], bias, module.stride,
+                         module.padding, module.dilation, at=(row, col))
     ph, pw = module.padding
-    if products.size <= MAX_WRITTEN_PRODUCTS:
-        terms = " + ".join(f"{factor(fmt, a)}*{factor(fmt, b)}"
-                           for a, b in zip(patch.ravel(), kernel.ravel()))
-    elif len(per_channel) <= MAX_WRITTEN_CHANNELS:
-        terms = " + ".join(factor(fmt, s) for s in per_channel)
-        terms = f"sum over {len(per_channel)} input channels of their dot products: {terms}"
-    else:
-        terms = f"{products.size} products"
-    equation = f"{terms} + {factor(fmt, bias)} (bias) = {fmt.num(total)}"
-    return {"kernel": kernel.tolist(), "patch": patch.tolist(), "bias": bias,
-            "per_channel": per_channel.tolist(), "sum": total, "equation": equation,
-            "rows": (rows[row] - ph).tolist(), "cols": (cols[col] - pw).tolist(),
+    return {"kernel": window["weight"].tolist(), "patch": window["patch"].tolist(),
+            "bias": bias, "per_channel": window["per_channel"].tolist(),
+            "sum": window["sum"], "equation": conv_equation(window, fmt, always_bias=True),
+            "rows": (window["rows"] - ph).tolist(), "cols": (window["cols"] - pw).tolist(),
             "padding": list(module.padding), "stride": list(module.stride),
             "dilation": list(module.dilation)}
 
@@ -65,27 +52,17 @@ def _explain_conv(module, x, y, at, fmt):
 def _explain_pool(module, x, y, at, fmt):
     _, channel, row, col = at
     is_max = isinstance(module, MaxPool2d)
-    dilation = module.dilation if is_max else (1, 1)
-    padded = pad_spatial(x, module.padding, value=-np.inf if is_max else 0.0)
-    patch = windows(padded, module.kernel_size, module.stride, dilation)[0, channel, row, col]
-    rows, cols = window_coordinates(padded.shape[2:], module.kernel_size, module.stride,
-                                    dilation)
+    window = pool_window(x[0, channel], "max" if is_max else "avg", module.kernel_size,
+                         module.stride, module.padding,
+                         module.dilation if is_max else (1, 1), at=(row, col))
     ph, pw = module.padding
-    result = {"patch": json_matrix(patch),
-              "rows": (rows[row] - ph).tolist(), "cols": (cols[col] - pw).tolist(),
+    result = {"patch": json_matrix(window["patch"]),
+              "rows": (window["rows"] - ph).tolist(), "cols": (window["cols"] - pw).tolist(),
               "padding": list(module.padding), "stride": list(module.stride)}
-    shown = [fmt.num(a) if np.isfinite(a) else "-inf" for a in patch.ravel()]
     if is_max:
-        _, cache = max_pool2d_forward(x, module.kernel_size, module.stride, module.padding,
-                                      module.dilation)
-        offset = int(cache[1][0, channel, row, col])
         kw = module.kernel_size[1]
-        result.update(winner=[offset // kw, offset % kw], sum=float(np.max(patch)),
-                      equation=f"max({', '.join(shown)}) = {fmt.num(y[at])}")
-    else:
-        mean = float(patch.astype(np.float64).mean())
-        result.update(sum=mean, equation=f"({' + '.join(shown)}) / {patch.size} = "
-                                         f"{fmt.num(y[at])}")
+        result["winner"] = [window["winner"] // kw, window["winner"] % kw]
+    result.update(sum=window["sum"], equation=pool_equation(window, fmt, y[at]))
     return result
 
 
