@@ -15,6 +15,12 @@ settings.load_profile("default")
 
 torch.set_num_threads(1)
 
+# tests/compat's programs run in their own processes (compat/test_programs.py); importing
+# them, or the helpers that write result files when the process ends, must not happen
+# at collection.
+collect_ignore = ["compat/compat_io.py", "compat/run_program.py"]
+collect_ignore_glob = ["compat/programs/*.py"]
+
 # Tolerances: float64 must agree tightly, float32 loosely (different summation orders).
 TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-4, atol=1e-5)}
 

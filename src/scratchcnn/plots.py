@@ -73,20 +73,34 @@ def plot_history(history, path):
     _save(history_figure(history), path)
 
 
+# Above this many classes the cells are too small to read: no numbers in them, fewer
+# tick labels, and a bounded figure (Tiny ImageNet's 200 classes would otherwise draw a
+# 122-inch figure with 40,000 labels, several GB of memory).
+MAX_LABELLED_CLASSES = 30
+MAX_CONFUSION_INCHES = 12
+
+
 def confusion_figure(confusion, classes):
-    """The figure of :func:`plot_confusion`: rows true class, columns predicted class."""
+    """The figure of :func:`plot_confusion`: rows true class, columns predicted class.
+    Up to :data:`MAX_LABELLED_CLASSES` classes every cell shows its count; above, the
+    matrix is a heat map with a colour bar and about 20 class names per axis."""
     k = len(confusion)
-    size = max(4, 0.6 * k + 2)
+    size = min(max(4, 0.6 * k + 2), MAX_CONFUSION_INCHES)
     figure = _figure(figsize=(size, size))
     axis = figure.subplots()
-    axis.imshow(confusion, cmap="Blues")
-    threshold = confusion.max() / 2 if confusion.size else 0
-    for i in range(k):        # k*k text labels: a figure, not a hot path
-        for j in range(k):
-            axis.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=8,
-                      color="white" if confusion[i, j] > threshold else "black")
-    axis.set_xticks(range(k), classes, rotation=45, ha="right")
-    axis.set_yticks(range(k), classes)
+    image = axis.imshow(confusion, cmap="Blues")
+    if k <= MAX_LABELLED_CLASSES:
+        threshold = confusion.max() / 2 if confusion.size else 0
+        for i in range(k):        # k*k text labels: a figure, not a hot path
+            for j in range(k):
+                axis.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=8,
+                          color="white" if confusion[i, j] > threshold else "black")
+        ticks = range(k)
+    else:
+        figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04, label="images")
+        ticks = range(0, k, max(1, k // 20))
+    axis.set_xticks(ticks, [classes[i] for i in ticks], rotation=45, ha="right")
+    axis.set_yticks(ticks, [classes[i] for i in ticks])
     axis.set(xlabel="predicted", ylabel="true", title="Confusion matrix")
     figure.tight_layout()
     return figure
