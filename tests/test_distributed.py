@@ -374,3 +374,17 @@ def test_nproc_per_node_and_distributed_together_are_refused():
 
 if __name__ == "__main__":
     _worker(*sys.argv[1:])
+
+
+def test_the_killed_rank_is_named_first_whatever_the_order_in_time(tmp_path):
+    """When rank 1 is killed, rank 0 may stop with its own error a moment earlier (the
+    all-reduce fails): the message still names the killed rank first."""
+    errors = pytest.importorskip("torch.distributed.elastic.multiprocessing.errors")
+    from scratchcnn.distributed.launch import describe_failure
+
+    error_file = str(tmp_path / "none.json")
+    stopped = errors.ProcessFailure(local_rank=0, pid=100, exitcode=2, error_file=error_file)
+    killed = errors.ProcessFailure(local_rank=1, pid=101, exitcode=-9, error_file=error_file)
+    stopped.timestamp, killed.timestamp = 10, 11
+    text = describe_failure(errors.ChildFailedError("train", {0: stopped, 1: killed}))
+    assert text.startswith("rank 1 (pid 101) was killed by SIGKILL; rank 0 (pid 100)")

@@ -30,6 +30,20 @@ def _one_rank_job():
 
 
 PAGE_ENVIRONMENT = {"distributed.md": _one_rank_job}
+
+
+def _small_tiny_imagenet():
+    """training.md's example reads ./data/tiny-imagenet-200: a small one with the real
+    layout, made by the full-size benchmark's generator (3 classes, 64x64 JPEGs)."""
+    import importlib.util
+    path = ROOT / "benchmarks" / "tiny_imagenet_full.py"
+    spec = importlib.util.spec_from_file_location("tiny_imagenet_full", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.make_dataset("data", classes=3, per_class=8, val=6, workers=2)
+
+
+PAGE_SETUP = {"training.md": _small_tiny_imagenet}
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
@@ -94,6 +108,7 @@ def test_python_blocks_in_docs_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)        # a block that writes files writes them here
     for name, value in PAGE_ENVIRONMENT.get(page.relative_to(DOCS).as_posix(), dict)().items():
         monkeypatch.setenv(name, value)
+    PAGE_SETUP.get(page.relative_to(DOCS).as_posix(), lambda: None)()
     namespace = {"__name__": f"docs_{page.stem}"}
     for number, code in enumerate(blocks, 1):
         try:

@@ -177,7 +177,7 @@ def test_exact_on_pairs_names_the_axis():
     (lambda: conv_output_size(10, 3, dilation=0), ArgumentError, "dilation=0"),
     (lambda: conv_output_size(10, 3, padding=-1), ArgumentError, "padding must be >= 0"),
     (lambda: conv_output_size(0, 3), ShapeError, "must be positive"),
-    (lambda: conv_output_size(10.0, 3), ArgumentError, "size must be an int or a pair"),
+    (lambda: conv_output_size(10.0, 3), ArgumentError, "size to be an int or a pair"),
     (lambda: conv_output_size(10, True), ArgumentError, "kernel_size"),
     (lambda: conv_output_size((1, 2, 3), 3), ArgumentError, "pair of ints"),
     (lambda: conv_output_size(10, "3"), ArgumentError, "kernel_size"),

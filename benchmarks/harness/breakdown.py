@@ -24,6 +24,7 @@ them through the module (an older tree given with ``--src`` may not); a missing 
 is left out of the result (``n/a`` in the table).
 """
 
+import contextlib
 import time
 
 PIECES = ("conv2d_forward", "conv2d_backward", "im2col", "scatter_windows")
@@ -55,11 +56,21 @@ def conv_breakdown(spec, seed, reps, warmup=1):
     originals = {name: getattr(conv, name) for name in PIECES if hasattr(conv, name)}
     for name, fn in originals.items():
         setattr(conv, name, timed(name, fn))
+    # The pieces are those of the im2col algorithm: run it whatever the layer's shape
+    # would pick (ones-row, Winograd; scratchcnn.kernels.conv_algorithms).
+    stack = contextlib.ExitStack()
+    try:
+        import scratchcnn
+        if "im2col_fast" in getattr(scratchcnn.backends.conv, "ALGORITHMS", ()):
+            stack.enter_context(scratchcnn.backends.conv.flags(algorithm="im2col_fast"))
+    except (ImportError, AttributeError):      # an older tree without the chooser
+        pass
     try:
         time_calls(work.fn, 0, warmup)
         totals.clear()
         wall = sum(time_calls(work.fn, reps, 0))
     finally:
+        stack.close()
         for name, fn in originals.items():
             setattr(conv, name, fn)
     ms = {name: 1e3 * t / reps for name, t in totals.items()}

@@ -46,13 +46,22 @@ def _environment(nproc):
 
 
 def describe_failure(error):
-    """One sentence about the first rank that failed in torchrun's ChildFailedError."""
-    rank, failure = error.get_first_failure()
-    if failure.exitcode is not None and failure.exitcode < 0:
-        how = f"was killed by {failure.signal_name()}"
-    else:
-        how = f"stopped with exit status {failure.exitcode} (its error is printed above)"
-    return f"rank {rank} (pid {failure.pid}) {how}"
+    """The ranks that failed in torchrun's ChildFailedError, the likely cause first: a
+    rank killed by a signal before the ranks that then stopped with an error because it
+    no longer answered (their order in time is a race), then by time."""
+    failures = getattr(error, "failures", None) or dict([error.get_first_failure()])
+
+    def killed(failure):
+        return failure.exitcode is not None and failure.exitcode < 0
+
+    order = sorted(failures.items(), key=lambda item: (not killed(item[1]),
+                                                       item[1].timestamp, item[0]))
+    parts = []
+    for rank, failure in order:
+        how = (f"was killed by {failure.signal_name()}" if killed(failure) else
+               f"stopped with exit status {failure.exitcode} (its error is printed above)")
+        parts.append(f"rank {rank} (pid {failure.pid}) {how}")
+    return "; ".join(parts)
 
 
 def launch_local(nproc, train_argv, out_dir):
