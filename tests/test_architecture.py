@@ -33,9 +33,9 @@ LAYERS = [
     # 5: layers, optimizers, data
     ["nn", "optim", "data", "utils"],
     # 6: what is built from them
-    ["models", "summary", "explain", "train", "plots", "interop", "distributed", "cost"],
+    ["models", "summary", "explain", "train", "plots", "interop", "distributed", "cost", "runs"],
     # 7: applications of the library
-    ["workflow", "benchmark", "ladder"],
+    ["workflow", "run_data", "inference", "benchmark", "ladder"],
     # 8: user interfaces
     ["viz", "cli", "__main__"],
 ]
