@@ -37,7 +37,7 @@ LAYERS = [
     # 7: applications of the library
     ["workflow", "run_data", "inference", "benchmark", "ladder"],
     # 8: user interfaces
-    ["viz", "cli", "__main__"],
+    ["viz", "cli", "cli_commands", "__main__"],
 ]
 # The package's front door re-exports everything: it may import any layer.
 FACADE = "scratchcnn"
