@@ -28,7 +28,8 @@ LAYERS = [
     ["autograd"],
     # 4: Tensor and PyTorch's functions on it
     ["tensor", "tensor_compare", "tensor_convert", "tensor_index", "tensor_inplace",
-     "tensor_math", "tensor_new", "tensor_reduce", "tensor_shape", "functions", "gradcheck",
+     "tensor_math", "tensor_new", "tensor_operators", "tensor_reduce", "tensor_shape",
+     "functions", "gradcheck",
      "serialization"],
     # 5: layers, optimizers, data
     ["nn", "optim", "data", "utils"],

@@ -31,7 +31,7 @@ def _array(value):
 
 
 def promote(a, b, true_divide=False):
-    """PyTorch's promotion of two operands (Tensors or arrays), as ``tensor._promote``:
+    """PyTorch's promotion of two operands (Tensors or arrays), the one rule of the library:
     a floating operand decides over an integer/bool one; true division of integers
     gives the default float. Only non-float operands are cast (they never need grad)."""
     a_float, b_float = (_array(x).dtype.kind == "f" for x in (a, b))
