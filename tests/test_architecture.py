@@ -18,7 +18,8 @@ PACKAGE = SRC / "scratchcnn"
 # ``scratchcnn.ops.conv``); the longest matching name decides.
 LAYERS = [
     # 0: facts every layer may use
-    ["errors", "version", "dtypes", "size", "dims", "shapes", "device", "safe_write", "random",
+    ["errors", "version", "argtypes", "dtypes", "size", "dims", "shapes", "device",
+     "safe_write", "random",
      "runtime", "threads", "cuda", "accelerator", "backends", "progress"],
     # 1: the math: pure array functions, forward and backward side by side
     ["ops"],

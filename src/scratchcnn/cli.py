@@ -1,65 +1,16 @@
 """The ``scratchcnn`` command line: ``scratchcnn COMMAND --help`` for each command."""
 
 import argparse
-import math
 import os
 import sys
 
+from .argtypes import bounded_int, dims, fraction, positive_float
 from .cli_commands import (
     cmd_benchmark, cmd_evaluate, cmd_explain, cmd_params, cmd_predict, cmd_summary,
     cmd_train, cmd_visualize,
 )
 from .errors import ScratchCNNError
 from .version import __version__
-
-
-def _dims(text):
-    """'3x227x227' -> (3, 227, 227)."""
-    try:
-        dims = tuple(int(part) for part in text.lower().replace("×", "x").split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 3x227x227, got {text!r}") from None
-    if not dims or min(dims) <= 0:
-        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
-    if max(dims) > 1_000_000:
-        raise argparse.ArgumentTypeError(f"sizes must be at most 1000000, got {text!r}")
-    return dims
-
-
-def _bounded_int(low, high):
-    """An argparse type: an integer in ``low..high`` (named in the error otherwise)."""
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be an integer in {low}..{high}, got {text}")
-        return value
-    parse.__name__ = "integer"
-    return parse
-
-
-def _positive_float(text):
-    """An argparse type: a finite number > 0 (a learning rate, a timeout)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
-
-
-def _fraction(text):
-    """An argparse type: a number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
 
 
 MAX_INT = 2 ** 31 - 1
@@ -72,7 +23,7 @@ def _mlp_spec(text):
         units = int(units)
         if not 1 <= units <= 1_000_000:
             raise ValueError
-        return _dims(shape), units
+        return dims(shape), units
     except (ValueError, argparse.ArgumentTypeError):
         raise argparse.ArgumentTypeError(
             f"expected INPUT:UNITS such as 32x32x3:1000, got {text!r}") from None
@@ -102,7 +53,7 @@ def build_parser():
                                         "multiply-adds and receptive field.")
     p.add_argument("model", help="a zoo model: alexnet, alexnet_tiny_imagenet, lenet5, "
                                  "mnist_cnn, digits_cnn, tiny_vgg")
-    p.add_argument("--input", type=_dims, metavar="CxHxW",
+    p.add_argument("--input", type=dims, metavar="CxHxW",
                    help="input size, channels first (default: the model's own, e.g. 3x227x227)")
     p.add_argument("--formulas", action="store_true",
                    help="show the output-size arithmetic of each conv/pool layer")
@@ -147,18 +98,18 @@ def build_parser():
     p.add_argument("--model", help="zoo model (default: the data set's, see above)")
     p.add_argument("--data", choices=DATASET_NAMES, help="data set (default digits)")
     p.add_argument("--data-dir", help="folder with the data set's files")
-    p.add_argument("--epochs", type=_bounded_int(1, MAX_EPOCHS),
+    p.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS),
                    help="epochs in all (on --resume: the new total)")
-    p.add_argument("--batch-size", type=_bounded_int(1, MAX_INT))
-    p.add_argument("--lr", type=_positive_float)
+    p.add_argument("--batch-size", type=bounded_int(1, MAX_INT))
+    p.add_argument("--lr", type=positive_float)
     p.add_argument("--optimizer", choices=("sgd", "adam"), help="default adam")
-    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), help="default 0")
-    p.add_argument("--val-fraction", type=_fraction,
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), help="default 0")
+    p.add_argument("--val-fraction", type=fraction,
                    help="share of the training images held out for validation, in [0, 1) "
                         "(default 0.1; 0: none)")
-    p.add_argument("--limit", type=_bounded_int(2, 2 ** 63), metavar="N",
+    p.add_argument("--limit", type=bounded_int(2, 2 ** 63), metavar="N",
                    help="train on a random subset of N (at least 2) training images")
-    p.add_argument("--max-steps", type=_bounded_int(1, 2 ** 63), metavar="N",
+    p.add_argument("--max-steps", type=bounded_int(1, 2 ** 63), metavar="N",
                    help="stop after N optimizer steps of this invocation, then validate, "
                         "evaluate and write checkpoints and plots (smoke runs of big jobs; "
                         "with --resume the count starts again)")
@@ -173,13 +124,13 @@ def build_parser():
                    help="no progress display (a bar on a terminal, a line every few seconds "
                         "in logs)")
     p.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
-    p.add_argument("--nproc-per-node", type=_bounded_int(1, 1024), metavar="N",
+    p.add_argument("--nproc-per-node", type=bounded_int(1, 1024), metavar="N",
                    help="train one model with N processes on this machine, started through "
                         "torchrun (data-parallel; pip install 'scratchcnn[distributed]')")
     p.add_argument("--distributed", action="store_true",
                    help="run as one rank of a job started by torchrun on one or several "
                         "machines (docs/distributed.md); --batch-size is the global batch")
-    p.add_argument("--dist-timeout", type=_positive_float, metavar="SECONDS",
+    p.add_argument("--dist-timeout", type=positive_float, metavar="SECONDS",
                    help="how long a rank waits for the others before the job stops "
                         "(default 300)")
     p.set_defaults(handler=cmd_train, train_parser=p)
@@ -195,7 +146,7 @@ def build_parser():
     p = commands.add_parser("predict", help="classify image files with a checkpoint")
     p.add_argument("checkpoint")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--topk", type=_bounded_int(1, MAX_INT), default=3,
+    p.add_argument("--topk", type=bounded_int(1, MAX_INT), default=3,
                    help="how many of the likeliest classes to show (default 3)")
     p.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
                    help="invert gray levels (dark ink on light paper -> the training images' "
@@ -241,7 +192,7 @@ def build_parser():
                     "in --workdir.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=_bounded_int(0, 65535), default=8000, help="port (default 8000; 0 picks a free "
+    p.add_argument("--port", type=bounded_int(0, 65535), default=8000, help="port (default 8000; 0 picks a free "
                                                           "one)")
     p.add_argument("--checkpoint", metavar="PATH",
                    help="a checkpoint written by `scratchcnn train` for the network explorer")

@@ -19,13 +19,12 @@ parses its options with the same :func:`add_options`.
 (3, 1)
 """
 
-import argparse
-import math
 import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+from ..argtypes import bounded_int, positive_float  # noqa: F401 - benchmarks/ uses them here
 from ..errors import ScratchCNNError
 from ..version import __version__
 from .report import readable_report, tables
@@ -39,31 +38,6 @@ class BenchmarkError(ScratchCNNError, RuntimeError):
 
 
 # --------------------------------------------------------------------- options
-def bounded_int(low, high):
-    """An argparse type: an integer in ``low..high`` (named in the error otherwise)."""
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be an integer in {low}..{high}, got {text}")
-        return value
-    parse.__name__ = "integer"
-    return parse
-
-
-def positive_float(text):
-    """An argparse type: a finite number > 0 (a time limit)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
-
-
 def add_options(parser, rounds=1, reps=3, timeout_help="stop if the run takes longer "
                 "(default: no limit)"):
     """The options ``scratchcnn benchmark`` and ``benchmarks/suite.py`` share (one place
