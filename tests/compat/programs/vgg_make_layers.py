@@ -74,7 +74,7 @@ compat_io.sync(model, torch)
 x = torch.from_numpy(compat_io.data(0, 4, 3, 16, 16))
 y = torch.from_numpy(compat_io.data(1, 4, kind="int"))
 criterion = nn.CrossEntropyLoss()
-optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 losses = []
 for step in range(4):
     optimizer.zero_grad()
