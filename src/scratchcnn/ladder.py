@@ -116,7 +116,7 @@ def _candidates(layer, x, w, b, use_torch):
             rungs.append(("winograd, compiled transforms", compiled_transforms, n))
     if use_torch:
         try:
-            import torch
+            import torch  # ok: the ladder times PyTorch beside scratchcnn (a benchmark)
         except ImportError:
             torch = None
         if torch is not None:
@@ -159,7 +159,7 @@ def run(layer, threads=2, reps=3, warmup=1, torch=True, seed=0):
 def _set_threads(count):
     threads.set_num_threads(count)
     try:
-        import torch
+        import torch  # ok: the ladder times PyTorch beside scratchcnn (a benchmark)
     except ImportError:
         return
     torch.set_num_threads(count)
