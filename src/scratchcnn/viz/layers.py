@@ -25,7 +25,7 @@ Sequential(
 import math
 import re
 
-from .. import nn
+from .. import cost, nn
 from ..errors import ScratchCNNError
 from ..shapes import conv_output_size, pool_output_size
 from .validation import ValidationError
@@ -34,15 +34,14 @@ MAX_LAYERS = 64
 # Guards on what a pasted list (or a zoo model at another input size) may allocate and
 # compute, all checked by arithmetic before any layer is built or run (AlexNet, the
 # largest zoo model, has 62 million parameters and 1.1 billion multiply-adds at 227x227).
-MAX_PARAMS = 80_000_000
-MAX_MACS = 2_000_000_000
+MAX_PARAMS, MAX_MACS = cost.MAX_PARAMS, cost.MAX_MACS
 MAX_CHANNELS = 4096
 MAX_UNITS = 16384
 MAX_KERNEL = 31
-MAX_ACTIVATIONS = 32_000_000   # output values of all layers together, for one image
+MAX_ACTIVATIONS = cost.MAX_ACTIVATIONS   # output values of all layers, for one image
 # A convolution runs as im2col: one (C*kh*kw) x (OH*OW) matrix per image, 4 bytes a value.
 # 50 million values (200 MB) is far above any zoo model's (AlexNet's largest: 1.8 million).
-MAX_UNFOLDED = 50_000_000
+MAX_UNFOLDED = cost.MAX_UNFOLDED
 
 _ALIASES = {
     "conv": "conv", "conv2d": "conv", "maxpool": "maxpool", "maxpool2d": "maxpool",
@@ -260,73 +259,24 @@ def _output_shape(cls, spec, shape):
     return tuple(shape)
 
 
-class Budget:
-    """Adds up what the layers will hold and compute for one image and refuses, naming
-    the layer, as soon as a limit is passed: parameters, the im2col matrix of a
-    convolution, output values and multiply-adds. Pure arithmetic: use it before
-    anything is built or run."""
+def _refuser(field):
+    """``refuse(message)`` for :class:`scratchcnn.cost.Budget`: the page's
+    ``ValidationError`` naming the request ``field``."""
+    def refuse(message):
+        raise ValidationError(message, field)
+    return refuse
 
-    def __init__(self, field="layers"):
-        self.field = field
-        self.params = self.macs = self.values = 0
 
-    def _refuse(self, message):
-        raise ValidationError(message, self.field)
-
-    def add_params(self, where, params):
-        """A layer's ``params`` parameters (checked first: they are allocated first)."""
-        self.params += params
-        if self.params > MAX_PARAMS:
-            self._refuse(f"{where}: the network would have {self.params:,} parameters; "
-                         f"the calculator builds at most {MAX_PARAMS:,}")
-
-    def add(self, where, out_shape, conv=None, linear=None):
-        """A layer's output of ``out_shape`` (C, H, W) or (F,) for one image; ``conv`` =
-        (in_channels, out_channels, (kh, kw)) for a convolution, ``linear`` =
-        (in_features, out_features) for a linear layer."""
-        if conv is not None:
-            in_channels, out_channels, (kh, kw) = conv
-            unfolded = in_channels * kh * kw * math.prod(out_shape[1:])
-            if unfolded > MAX_UNFOLDED:
-                self._refuse(f"{where}: the convolution would unfold its input into "
-                             f"{unfolded:,} values (im2col: {in_channels}*{kh}*{kw} rows x "
-                             f"{'*'.join(map(str, out_shape[1:]))} columns); the "
-                             f"calculator runs at most {MAX_UNFOLDED:,}")
-            self.macs += out_channels * unfolded
-        if linear is not None:
-            self.macs += linear[0] * linear[1]
-        self.values += math.prod(out_shape)
-        if self.values > MAX_ACTIVATIONS:
-            self._refuse(f"{where}: the layers' outputs would hold {self.values:,} values "
-                         f"per image; the calculator runs at most {MAX_ACTIVATIONS:,}")
-        if self.macs > MAX_MACS:
-            self._refuse(f"{where}: the network would need {self.macs:,} multiply-adds "
-                         f"per image; the calculator runs at most {MAX_MACS:,}")
+def Budget(field="layers"):  # noqa: N802 - a constructor of the library's one Budget
+    """The library's :class:`scratchcnn.cost.Budget`, refusing with a ValidationError on
+    ``field`` (the same limits as ``scratchcnn summary`` and checkpoint loading)."""
+    return cost.Budget(refuse=_refuser(field))
 
 
 def check_model_cost(model, input_shape, what):
-    """Refuse (a ``ValidationError`` on ``input``) a built model whose forward pass on
-    one ``input_shape`` image would pass the calculator's limits, before it runs. The
-    leaf layers are walked in order (as the zoo's models run them), each output shape
-    from the layer's ``output_shape`` arithmetic. A layer whose arithmetic fails ends
-    the walk: the forward pass stops at that layer too, with the library's own error."""
-    budget = Budget(field="input")
-    shape = (1, *input_shape)
-    for name, module in model.named_modules():
-        if module._modules:
-            continue                      # a container: its leaves are counted
-        where = f"{what}, layer {name}"
-        budget.add_params(where, sum(p.numel() for p in module.parameters()))
-        try:
-            out = tuple(module.output_shape(shape))
-        except ScratchCNNError:
-            return
-        conv = ((module.in_channels, module.out_channels, module.kernel_size)
-                if isinstance(module, nn.Conv2d) else None)
-        linear = ((module.in_features, module.out_features)
-                  if isinstance(module, nn.Linear) else None)
-        budget.add(where, out[1:], conv, linear)
-        shape = out
+    """:func:`scratchcnn.cost.check_model_cost`, refused as a ``ValidationError`` on
+    ``input`` (a zoo model at a size from the page)."""
+    cost.check_model_cost(model, input_shape, what, refuse=_refuser("input"))
 
 
 def build_model(text, input_shape):
