@@ -52,6 +52,35 @@ def test_float64_matches_the_naive_loops(name, x_shape, w_shape, padding, compil
 
 
 @pytest.mark.parametrize("compiled_path", COMPILED)
+@pytest.mark.parametrize("blocks", ["per_bytes", "per_thread"])
+@pytest.mark.parametrize("x_shape, w_shape, padding", CASES)
+def test_winograd_image_blocks_give_the_same_result(monkeypatch, blocks, x_shape, w_shape,
+                                                   padding, compiled_path):
+    """Blocks of images on several threads (tiny blocks, or one block per thread as for
+    many channels) compute what the naive loops compute, in float64, to 1e-10."""
+    from scratchcnn import threads as thread_control
+    from scratchcnn.kernels import parallel
+    monkeypatch.setattr(thread_control, "_pass_threads", 3)
+    monkeypatch.setattr(parallel, "MIN_ELEMENTS", 0)
+    monkeypatch.setattr(parallel, "MIN_PRODUCT_FLOPS", 0)
+    if blocks == "per_bytes":
+        monkeypatch.setattr(conv_winograd, "BLOCK_BYTES", 1)          # one image per block
+    else:
+        monkeypatch.setattr(conv_winograd, "BLOCKED_MAX_CHANNELS", 0)
+    rng = np.random.default_rng(7)
+    x_shape = (5,) + x_shape[1:]                                       # 5 images, 3 threads
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    expected_blocks = 5 if blocks == "per_bytes" else 3
+    assert len(conv_winograd.image_blocks(x.shape, w_shape[0], (3, 3), 8)) == expected_blocks
+    with sc.backends.kernels.flags(compiled=compiled_path):
+        y, g, grads = run(conv_winograd, x, w, b, padding)
+    assert_close(y, naive.conv2d_forward(x, w, b, 1, padding))
+    for ours, theirs in zip(grads, naive.conv2d_backward(g, x, w, True, 1, padding)):
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("compiled_path", COMPILED)
 @pytest.mark.parametrize("name", sorted(ALGORITHMS))
 @pytest.mark.parametrize("x_shape, w_shape, padding", CASES + [((4, 32, 14, 14), (64, 32, 3, 3), 1)])
 def test_float32_matches_pytorch(name, x_shape, w_shape, padding, compiled_path):
@@ -142,8 +171,14 @@ def test_auto_chooses_by_shape():
     assert choose((128, 1, 28, 28), (32, 1, 3, 3), padding=(1, 1)) == "ones_row"
     assert choose((32, 3, 227, 227), (96, 3, 11, 11), (4, 4)) == "im2col_fast"
     assert choose((8, 4, 8, 8), (4, 2, 3, 3), groups=2) == "im2col_fast"
-    with sc.backends.kernels.flags(compiled=False):   # no compiled transforms: no Winograd
-        assert choose((32, 384, 13, 13), (256, 384, 3, 3), padding=(1, 1)) == "im2col_fast"
+    assert choose((8, 8, 14, 14), (64, 8, 3, 3), padding=(1, 1)) == "im2col_fast"   # C < 16
+    with sc.backends.kernels.flags(compiled=True):
+        if compiled.installed():                       # compiled transforms: every 3x3 layer
+            assert choose((128, 32, 14, 14), (64, 32, 3, 3), padding=(1, 1)) == "winograd"
+    with sc.backends.kernels.flags(compiled=False):
+        # NumPy transforms: Winograd only where the products dominate (C*O > 128*128)
+        assert choose((128, 32, 14, 14), (64, 32, 3, 3), padding=(1, 1)) == "im2col_fast"
+        assert choose((32, 384, 13, 13), (256, 384, 3, 3), padding=(1, 1)) == "winograd"
     with sc.backends.kernels.flags(enabled=False):
         assert choose((128, 1, 28, 28), (32, 1, 3, 3)) == "im2col"
 

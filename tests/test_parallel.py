@@ -1,5 +1,6 @@
 """The threaded passes (kernels/parallel.py) and the chunked optimizer updates (kernels/chunks.py)
-give bit for bit the results of one thread, whatever the split.
+give bit for bit the results of one thread, whatever the split; the split matrix
+products (``parallel.matmul``) give them to float rounding.
 
 Unit tests elsewhere use small arrays, below the size where passes are split; here the
 size threshold and the chunk size are lowered so that every split path runs, with an
@@ -21,6 +22,7 @@ from scratchcnn.ops import naive as reference
 def split_everything(monkeypatch):
     """Run every pass on 3 threads (blocks of unequal size), however small the array."""
     monkeypatch.setattr(parallel, "MIN_ELEMENTS", 0)
+    monkeypatch.setattr(parallel, "MIN_PRODUCT_FLOPS", 0)
     monkeypatch.setattr(thread_control, "_pass_threads", 3)
     monkeypatch.setattr(chunks, "CHUNK", 7)
 
@@ -129,7 +131,53 @@ def test_conv_split_is_bitwise_one_thread(split_everything, monkeypatch, shape, 
         return (y,) + conv.conv2d_backward(g, cache, (True, True, True))
 
     for split, single in zip(run(), one_thread(monkeypatch.context, run)):
-        np.testing.assert_array_equal(split, single)
+        # The copies and the scatter are split bit for bit; the products are split by rows
+        # or columns, and BLAS may sum an edge block in another order: float rounding.
+        np.testing.assert_allclose(split, single, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((7, 5), (5, 3)), ((3, 5), (5, 11)), ((4, 7, 5), (4, 5, 6)), ((7, 5), (4, 5, 6)),
+    ((4, 7, 5), (5, 6)), ((2, 7, 5), (2, 5, 9)), ((5,), (5, 3)), ((7, 5), (5,)),
+    ("transposed", None)])
+def test_matmul_split_matches_numpy(split_everything, a_shape, b_shape):
+    rng = np.random.default_rng(5)
+    if a_shape == "transposed":               # views go to BLAS as they are
+        a, b = rng.standard_normal((5, 7)).T, rng.standard_normal((3, 5)).T[:, :2]
+    else:
+        a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    np.testing.assert_allclose(parallel.matmul(a, b), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+    out = np.empty(np.matmul(a, b).shape)
+    assert parallel.matmul(a, b, out=out) is out
+    np.testing.assert_allclose(out, np.matmul(a, b), rtol=1e-12, atol=1e-12)
+
+
+def test_one_thread_blas_gives_the_count_back():
+    before = thread_control.get_num_threads()
+    with thread_control.one_thread_blas():
+        assert thread_control.get_num_threads() == 1
+        with thread_control.one_thread_blas():          # nested: still one, still counted
+            assert thread_control.get_num_threads() == 1
+        assert thread_control.get_num_threads() == 1
+    assert thread_control.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        with thread_control.one_thread_blas():
+            raise RuntimeError("an error inside")
+    assert thread_control.get_num_threads() == before
+
+
+def test_linear_kernel_matches_the_plain_op(split_everything):
+    from scratchcnn.kernels import linear as fast
+    from scratchcnn.ops import linear as plain
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((2, 9, 7)), rng.standard_normal((5, 7)), rng.standard_normal(5)
+    g = rng.standard_normal((2, 9, 5))
+    y_fast, cache_fast = fast.linear_forward(x, w, b)
+    y_plain, cache_plain = plain.linear_forward(x, w, b)
+    np.testing.assert_allclose(y_fast, y_plain, rtol=1e-12)
+    for ours, theirs in zip(fast.linear_backward(g, cache_fast, (True, True, True)),
+                            plain.linear_backward(g, cache_plain, (True, True, True))):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
 def test_avg_pool_backward_split_is_bitwise_one_thread(split_everything, monkeypatch):

@@ -13,6 +13,7 @@ conv2d                     ``kernels.conv_algorithms`` (per shape)       ``backe
 conv_transpose2d           ``kernels.conv_transpose``                    (same switch)
 max_pool2d, avg_pool2d     ``kernels.pool``                              or ``backends.kernels.enabled`` is False
 relu                       ``kernels.activation``                        (the latter for every op here)
+linear                     ``kernels.linear`` (products on one pool)
 optimizer updates          ``kernels.chunks.for_chunks``
 =========================  ============================================  ===================
 
@@ -30,10 +31,10 @@ scratchcnn.ops.activation
 """
 
 from . import backends
-from .kernels import activation as fast_activation, chunks
+from .kernels import activation as fast_activation, chunks, linear as fast_linear
 from .kernels import conv_algorithms, conv_transpose as fast_conv_transpose
 from .kernels import pool as fast_pool
-from .ops import activation, conv, conv_transpose, pool
+from .ops import activation, conv, conv_transpose, linear, pool
 
 # op name -> (plain module, fast module); both define <name>_forward and <name>_backward.
 _IMPLEMENTATIONS = {
@@ -42,6 +43,7 @@ _IMPLEMENTATIONS = {
     "max_pool2d": (pool, fast_pool),
     "avg_pool2d": (pool, fast_pool),
     "relu": (activation, fast_activation),
+    "linear": (linear, fast_linear),
 }
 _CONV_OPS = ("conv2d", "conv_transpose2d")
 
@@ -55,7 +57,7 @@ def use_kernels(name):
 
 def op(name):
     """(forward, backward) of op ``name`` ("conv2d", "conv_transpose2d", "max_pool2d",
-    "avg_pool2d", "relu") for the current switches, to pass to ``autograd.apply``."""
+    "avg_pool2d", "relu", "linear") for the current switches, to pass to ``autograd.apply``."""
     plain, fast = _IMPLEMENTATIONS[name]
     module = fast if use_kernels(name) else plain
     return getattr(module, name + "_forward"), getattr(module, name + "_backward")

@@ -33,6 +33,8 @@ scratchcnn.errors.ArgumentError: set_num_threads() expects a positive int, got 0
 
 import numbers
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy
@@ -42,6 +44,9 @@ from .errors import ArgumentError
 _SUBJECT = "set_num_threads()"
 
 _pass_threads = None      # scratchcnn's own split; None: not set yet, ask BLAS the first time
+_UNSET = object()
+_blas_pool = _UNSET       # NumPy's BLAS controller, found once (see one_thread_blas)
+_blas_lock = threading.Lock()
 
 
 def _controller():
@@ -95,3 +100,48 @@ def pass_threads():
             _pass_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
                 else os.cpu_count() or 1
     return _pass_threads
+
+
+def _cached_numpy_blas():
+    """NumPy's BLAS controller (None without threadpoolctl or a threaded BLAS), found
+    once per process: finding it scans the loaded libraries (milliseconds); using it is a
+    function call (microseconds)."""
+    global _blas_pool
+    if _blas_pool is _UNSET:
+        try:
+            _blas_pool = _numpy_blas(_controller())
+        except ImportError:
+            _blas_pool = None
+    return _blas_pool
+
+
+@contextmanager
+def one_thread_blas():
+    """Run the block inside with NumPy's BLAS on one thread, then give it back the count it
+    had. For a pass that splits its own work across scratchcnn's threads and calls BLAS
+    from each of them: two pools of busy-waiting threads (BLAS's and the pass's) on the
+    same cores slow each other down several times over (BENCHMARKS.md, "Conv algorithms
+    per shape"). Nested or concurrent uses are counted: the count comes back when the
+    last one leaves."""
+    global _blas_users, _blas_before
+    pool = _cached_numpy_blas()
+    if pool is None:
+        yield
+        return
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_before = pool.get_num_threads()
+            if _blas_before != 1:
+                pool.set_num_threads(1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_before != 1:
+                pool.set_num_threads(_blas_before)
+
+
+_blas_users = 0           # one_thread_blas blocks running now
+_blas_before = 1          # BLAS's count when the first of them started

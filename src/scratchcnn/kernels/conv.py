@@ -82,10 +82,10 @@ def cols_product(weight, cols, n, out_size, bias, groups=1):
     o = weight.shape[0]
     oh, ow = out_size
     if groups == 1:
-        out = weight.reshape(o, -1) @ cols                 # (O, N*OH*OW)
+        out = parallel.matmul(weight.reshape(o, -1), cols)          # (O, N*OH*OW)
     else:
-        out = xp.matmul(weight.reshape(groups, o // groups, -1),
-                        cols.reshape(groups, -1, cols.shape[1]))   # (G, O/G, N*OH*OW)
+        out = parallel.matmul(weight.reshape(groups, o // groups, -1),
+                              cols.reshape(groups, -1, cols.shape[1]))   # (G, O/G, N*OH*OW)
     out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # an (N, O, OH, OW) view
     # The copy to contiguous NCHW and the bias add in one pass: each (n, o) image is one
     # contiguous block on both sides, so this copy is cheap (unlike a position-major GEMM
@@ -106,9 +106,9 @@ def weight_gradient(cols, grad_rows, weight_shape, groups=1):
         # AVX-512 kernels run this orientation 5-20% faster on these shapes (alone; its
         # AVX2 kernels run both alike; BENCHMARKS.md), and the (K, O) result is small
         # enough that the transposing copy costs nothing.
-        return (cols @ grad_rows.T).T.reshape(weight_shape)
+        return parallel.matmul(cols, grad_rows.T).T.reshape(weight_shape)
     o, p = grad_rows.shape
-    per_group = array_module(cols).matmul(
+    per_group = parallel.matmul(
         cols.reshape(groups, -1, p), grad_rows.reshape(groups, o // groups, p).transpose(0, 2, 1))
     return per_group.transpose(0, 2, 1).reshape(weight_shape)     # (G, O/G, K) -> weight
 
@@ -125,12 +125,12 @@ def input_gradient(grad_rows, weight, x_shape, out_size, stride, padding, dilati
     # order (position-major rows would make every pass stride across the whole matrix).
     if groups == 1:
         w_offsets = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-        dcols = w_offsets @ grad_rows
+        dcols = parallel.matmul(w_offsets, grad_rows)
     else:
         # (kh, kw, G, C/G, O/G) @ (G, O/G, P) -> (kh, kw, G, C/G, P): batched over offsets
         # and groups, already in the (u, v, c) row order that scatter_windows reads.
         w_offsets = weight.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 2, 1)
-        dcols = xp.matmul(w_offsets, grad_rows.reshape(groups, o // groups, -1))
+        dcols = parallel.matmul(w_offsets, grad_rows.reshape(groups, o // groups, -1))
     grad_windows = dcols.reshape(kh, kw, c, n, oh, ow).transpose(3, 2, 4, 5, 0, 1)
     (top, bottom), (left, right) = padding_sides(padding)
     padded_shape = (n, c, h + top + bottom, w + left + right)

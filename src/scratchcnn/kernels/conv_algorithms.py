@@ -32,7 +32,7 @@ and its cache carries that algorithm's backward, so a backward pass always match
 forward pass.
 """
 
-from .. import backends, threads
+from .. import backends
 from ..ops import conv as plain_conv
 from . import compiled, conv as im2col_fast, conv_ones_row, conv_winograd
 
@@ -72,9 +72,9 @@ def choose(x_shape, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1)
     # "auto", or a forced algorithm that does not fit this layer
     if groups == 1 and cg * kh * kw <= ONES_ROW_MAX_K:
         return "ones_row"
-    if (winograd_fits(weight_shape, stride, dilation, groups) and compiled.available()
-            and threads.pass_threads() == 1
-            and min(cg, o) >= WINOGRAD_MIN_CHANNELS):
+    if (winograd_fits(weight_shape, stride, dilation, groups)
+            and min(cg, o) >= WINOGRAD_MIN_CHANNELS
+            and (compiled.available() or cg * o > conv_winograd.BLOCKED_MAX_CHANNELS)):
         return "winograd"
     return "im2col_fast"
 

@@ -36,6 +36,7 @@ across threads (:mod:`scratchcnn.kernels.parallel`); each thread sums its own im
 Shapes: x (N, C, H, W), w (O, C, kh, kw), b (O,) or None, y (N, O, OH, OW); groups = 1.
 """
 
+from .. import threads
 from ..ops.conv import padding_sides, pad_spatial, windows
 from ..ops.array_module import array_module
 from . import parallel
@@ -73,7 +74,8 @@ def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 
     def product(images):
         xp.matmul(wb, cols[images], out=y[images])
 
-    parallel.for_blocks(product, x.shape[0], y.size)
+    with threads.one_thread_blas():     # one pool of threads (see kernels.parallel)
+        parallel.for_blocks(product, x.shape[0], y.size)
     cache = (x.shape, cols, weight, has_bias, stride, padding, dilation)
     return y.reshape(x.shape[0], o, oh, ow), cache
 
@@ -93,7 +95,8 @@ def conv2d_backward(grad, cache, needs_grad):
         def weight_product(images):                 # this thread's images, summed
             partial[images.start] = xp.matmul(g[images], cols[images].transpose(0, 2, 1)).sum(axis=0)
 
-        parallel.for_blocks(weight_product, n, g.size)
+        with threads.one_thread_blas():
+            parallel.for_blocks(weight_product, n, g.size)
         dwb = None
         for start in sorted(partial):               # a fixed order: the same sum every run
             dwb = partial[start] if dwb is None else dwb + partial[start]
@@ -112,7 +115,7 @@ def _input_gradient(g, weight, x_shape, out_size, stride, padding, dilation):
     n, c, h, w = x_shape
     o, _, kh, kw = weight.shape
     oh, ow = out_size
-    dcols = xp.matmul(weight.reshape(o, -1).T, g)                     # (N, K, Q)
+    dcols = parallel.matmul(weight.reshape(o, -1).T, g)               # (N, K, Q)
     grad_windows = dcols.reshape(n, c, kh, kw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
     (top, bottom), (left, right) = padding_sides(padding)
     padded_shape = (n, c, h + top + bottom, w + left + right)

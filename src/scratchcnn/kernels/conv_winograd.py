@@ -26,7 +26,7 @@ fewer (a little less where OH or OW is odd: the last tile is half outside). Back
 each step is linear, so its gradient is its transpose::
 
     dM[:, o, t] = A g_tile A^T                       (g_tile: 2x2 of dL/dy, zeros outside)
-    db[o]       = sum of dL/dy[:, o]                 (the same pass, compiled path)
+    db[o]       = sum of dL/dy[:, o]
     dU[xi]      = dM[xi] @ V[xi]^T  ->  dw[o, c] = G^T dU[:, o, c] G
     dV[xi]      = U[xi]^T @ dM[xi]  ->  dx tiles  = B dV B^T, overlapping tiles added
 
@@ -49,8 +49,16 @@ dilation 1, groups 1; any padding.
 
 import numpy as np
 
+from .. import threads
 from ..ops.conv import padding_sides
-from . import compiled
+from . import compiled, parallel
+
+# Bytes per block of images: a block's transformed tiles and products, 16 x (C + O)
+# floats per tile, stay in the CPU's caches between the steps that write and read them.
+BLOCK_BYTES = 1 << 20
+# Layers with C*O above this run as one block on BLAS's threads: their products are large
+# enough for BLAS to use every thread well, and cache-sized blocks would make them thin.
+BLOCKED_MAX_CHANNELS = 128 * 128
 
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
@@ -99,15 +107,18 @@ def weight_transform(weight):
     return np.einsum("ru,ocuv,sv->rsoc", g, weight, g, optimize=True).reshape(16, o, c)
 
 
-def input_transform(xp, tile_counts):
-    """V (4, 4, C, N, TH, TW) = B^T d B for every 4x4 tile d of the padded input."""
-    n, c = xp.shape[:2]
+def input_transform(x, padding, tile_counts):
+    """V (4, 4, C, N, TH, TW) = B^T d B for every 4x4 tile d of the input x (N, C, H, W)
+    zero-padded as :func:`pad_to_tiles` pads it."""
+    n, c = x.shape[:2]
     th, tw = tile_counts
-    d = [[xp[:, :, u:u + 2 * th:2, v:v + 2 * tw:2] for v in range(4)] for u in range(4)]
-    V = np.empty((4, 4, c, n, th, tw), dtype=xp.dtype)
+    V = np.empty((4, 4, c, n, th, tw), dtype=x.dtype)
     if compiled.available():
-        compiled.run(compiled.loops("winograd_loops").input_transform, xp, V)
+        (top, _), (left, _) = padding_sides(padding)
+        compiled.loops("winograd_loops").input_transform(x, V, top, left)
         return V
+    xp = pad_to_tiles(x, padding, tile_counts)
+    d = [[xp[:, :, u:u + 2 * th:2, v:v + 2 * tw:2] for v in range(4)] for u in range(4)]
     rows = [_bt(d[0][v], d[1][v], d[2][v], d[3][v]) for v in range(4)]      # rows[v][r]
     for r in range(4):
         for s, value in enumerate(_bt(*(rows[v][r] for v in range(4)))):
@@ -115,35 +126,35 @@ def input_transform(xp, tile_counts):
     return V
 
 
-def output_transform(M, bias, out_size):
-    """y (N, O, OH, OW) = A^T m A (+ b) for every tile m of M (4, 4, O, N, TH, TW)."""
+def output_transform(M, bias, y):
+    """y (N, O, OH, OW) = A^T m A (+ b) for every tile m of M (4, 4, O, N, TH, TW),
+    written into ``y``."""
     o, n, th, tw = M.shape[2:]
-    oh, ow = out_size
+    oh, ow = y.shape[2:]
     if compiled.available():
-        y = np.empty((n, o, oh, ow), dtype=M.dtype)
         b = bias if bias is not None else np.zeros(o, dtype=M.dtype)
-        compiled.run(compiled.loops("winograd_loops").output_transform, M, b, y)
+        compiled.loops("winograd_loops").output_transform(M, b, y)
         return y
     full = np.empty((n, o, 2 * th, 2 * tw), dtype=M.dtype)
     rows = [_at(M[0, s], M[1, s], M[2, s], M[3, s]) for s in range(4)]       # rows[s][i]
     for i in range(2):
         for j, value in enumerate(_at(*(rows[s][i] for s in range(4)))):
             full[:, :, i::2, j::2] = value.transpose(1, 0, 2, 3)
-    y = np.ascontiguousarray(full[:, :, :oh, :ow])
     if bias is not None:
-        y += bias.reshape(o, 1, 1)
+        np.add(full[:, :, :oh, :ow], bias.reshape(o, 1, 1), out=y)
+    else:
+        y[...] = full[:, :, :oh, :ow]
     return y
 
 
 def output_gradient_transform(grad, tile_counts):
-    """(dM (4, 4, O, N, TH, TW) = A g A^T per 2x2 tile g of dL/dy, db (O,) = its sums)."""
+    """dM (4, 4, O, N, TH, TW) = A g A^T per 2x2 tile g of dL/dy (N, O, OH, OW)."""
     n, o, oh, ow = grad.shape
     th, tw = tile_counts
     dM = np.empty((4, 4, o, n, th, tw), dtype=grad.dtype)
     if compiled.available():
-        db = np.empty(o, dtype=grad.dtype)
-        compiled.run(compiled.loops("winograd_loops").output_gradient_transform, grad, dM, db)
-        return dM, db
+        compiled.loops("winograd_loops").output_gradient_transform(grad, dM)
+        return dM
     full = np.zeros((n, o, 2 * th, 2 * tw), dtype=grad.dtype)
     full[:, :, :oh, :ow] = grad
     g = [[full[:, :, i::2, j::2] for j in range(2)] for i in range(2)]
@@ -151,32 +162,42 @@ def output_gradient_transform(grad, tile_counts):
     for r in range(4):
         for s, value in enumerate(_a(rows[0][r], rows[1][r])):
             dM[r, s] = value.transpose(1, 0, 2, 3)
-    return dM, grad.sum(axis=(0, 2, 3))
+    return dM
 
 
-def input_gradient_transform(dV, x_shape, padding):
-    """dL/dx (N, C, H, W): B dv B^T for every tile dv of dV (4, 4, C, N, TH, TW), added
-    into place (tiles overlap by two rows and columns), the padding dropped."""
+def input_gradient_transform(dV, padding, dx):
+    """dL/dx (N, C, H, W), written into ``dx``: B dv B^T for every tile dv of dV
+    (4, 4, C, N, TH, TW), added into place (tiles overlap by two rows and columns), the
+    padding dropped."""
     c, n, th, tw = dV.shape[2:]
     (top, _), (left, _) = padding_sides(padding)
     if compiled.available():
-        dx = np.zeros(x_shape, dtype=dV.dtype)
-        compiled.run(compiled.loops("winograd_loops").input_gradient_transform, dV, dx, top, left)
+        compiled.loops("winograd_loops").input_gradient_transform(dV, dx, top, left)
         return dx
     dxp = np.zeros((n, c, 2 * th + 2, 2 * tw + 2), dtype=dV.dtype)
     rows = [_b(dV[0, s], dV[1, s], dV[2, s], dV[3, s]) for s in range(4)]    # rows[s][u]
     for u in range(4):
         for v, value in enumerate(_b(*(rows[s][u] for s in range(4)))):
             dxp[:, :, u:u + 2 * th:2, v:v + 2 * tw:2] += value.transpose(1, 0, 2, 3)
-    h, w = x_shape[2:]
-    out = np.zeros(x_shape, dtype=dV.dtype)
-    rows_kept, cols_kept = min(h, 2 * th + 2 - top), min(w, 2 * tw + 2 - left)
-    out[:, :, :rows_kept, :cols_kept] = dxp[:, :, top:top + rows_kept, left:left + cols_kept]
-    return out
+    h, w = dx.shape[2:]           # 2*TH + 2 >= top + H: the padded tiles cover the input
+    dx[...] = dxp[:, :, top:top + h, left:left + w]
+    return dx
+
+
+def image_blocks(x_shape, outputs, tile_counts, itemsize):
+    """The batch split into blocks of images, as slices: about ``BLOCK_BYTES`` of tiles and
+    products each (at least one image), or one block per thread for a layer with C*O
+    above ``BLOCKED_MAX_CHANNELS``."""
+    n, c = x_shape[:2]
+    if c * outputs > BLOCKED_MAX_CHANNELS:
+        return parallel.blocks(n, parallel.threads())
+    per_image = 16 * (c + outputs) * tile_counts[0] * tile_counts[1] * itemsize
+    return parallel.blocks(n, -(-n // max(1, BLOCK_BYTES // per_image)))
 
 
 def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    """y = conv2d(x, w) + b by F(2x2, 3x3): transform, 16 GEMMs, inverse transform.
+    """y = conv2d(x, w) + b by F(2x2, 3x3): transform, 16 GEMMs, inverse transform, one
+    block of images at a time (see the module docstring, "Speed").
     x (N, C, H, W), w (O, C, 3, 3), b (O,) or None -> y (N, O, OH, OW)."""
     if weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1) \
             or groups != 1:
@@ -186,30 +207,56 @@ def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 
     o = weight.shape[0]
     out_size = (h + top + bottom - 2, w + left + right - 2)
     tile_counts = tiles(out_size)
-    t = n * tile_counts[0] * tile_counts[1]
-    U = weight_transform(weight)                                       # (16, O, C)
-    V = input_transform(pad_to_tiles(x, padding, tile_counts), tile_counts)
-    M = np.matmul(U, V.reshape(16, c, t))                              # (16, O, T)
-    y = output_transform(M.reshape(4, 4, o, n, *tile_counts), bias, out_size)
-    cache = (x.shape, V, U, weight.shape, bias is not None, padding, tile_counts)
+    with threads.one_thread_blas():
+        U = weight_transform(weight)                                   # (16, O, C)
+    y = np.empty((n, o) + out_size, dtype=x.dtype)
+    blocks = image_blocks(x.shape, o, tile_counts, x.itemsize)
+    V = [None] * len(blocks)         # each block's tiles, kept for the weight gradient
+
+    def forward(block_indices):
+        for k in range(block_indices.start, block_indices.stop):
+            images = blocks[k]
+            V[k] = input_transform(x[images], padding, tile_counts)    # (4, 4, C, n_k, TH, TW)
+            M = parallel.matmul(U, V[k].reshape(16, c, -1))            # (16, O, T_k)
+            output_transform(M.reshape(4, 4, o, -1, *tile_counts), bias, y[images])
+
+    _over_blocks(forward, len(blocks), y.size)
+    cache = (x.shape, V, blocks, U, weight.shape, bias is not None, padding, tile_counts)
     return y, cache
 
 
 def conv2d_backward(grad, cache, needs_grad):
     """(dL/dx, dL/dw, dL/db) from dL/dy (N, O, OH, OW), each the transpose of its forward
     step (see the module docstring); dL/dx only when ``needs_grad[0]``."""
-    x_shape, V, U, weight_shape, has_bias, padding, tile_counts = cache
+    x_shape, V, blocks, U, weight_shape, has_bias, padding, tile_counts = cache
     o, c = weight_shape[:2]
-    t = V[0, 0].size // c
-    dM, db = output_gradient_transform(grad, tile_counts)
-    dM = dM.reshape(16, o, t)
-    dx = dw = None
+    dx = np.empty(x_shape, dtype=grad.dtype) if needs_grad[0] else None
+    dU = [None] * len(blocks)        # each block's share of the weight gradient
+
+    def backward(block_indices):
+        for k in range(block_indices.start, block_indices.stop):
+            images = blocks[k]
+            dM = output_gradient_transform(grad[images], tile_counts).reshape(16, o, -1)
+            if needs_grad[1]:
+                dU[k] = parallel.matmul(dM, V[k].reshape(16, c, -1).transpose(0, 2, 1))  # (16, O, C)
+            if needs_grad[0]:
+                dV = parallel.matmul(U.transpose(0, 2, 1), dM)                        # (16, C, T_k)
+                input_gradient_transform(dV.reshape(4, 4, c, -1, *tile_counts), padding, dx[images])
+
+    _over_blocks(backward, len(blocks), grad.size)
+    dw = None
     if needs_grad[1]:
-        dU = np.matmul(dM, V.reshape(16, c, t).transpose(0, 2, 1))     # (16, O, C)
-        g = G.astype(dU.dtype)
-        dw = np.einsum("ru,rsoc,sv->ocuv", g, dU.reshape(4, 4, o, c), g, optimize=True)
+        g = G.astype(grad.dtype)
+        with threads.one_thread_blas():
+            dw = np.einsum("ru,rsoc,sv->ocuv", g, sum(dU).reshape(4, 4, o, c), g, optimize=True)
         dw = np.ascontiguousarray(dw)
-    if needs_grad[0]:
-        dV = np.matmul(U.transpose(0, 2, 1), dM)                        # (16, C, T)
-        dx = input_gradient_transform(dV.reshape(4, 4, c, *V.shape[3:]), x_shape, padding)
-    return dx, dw, (db if has_bias and needs_grad[2] else None)
+    db = grad.sum(axis=(0, 2, 3)) if has_bias and needs_grad[2] else None
+    return dx, dw, db
+
+
+def _over_blocks(work, count, size):
+    """``work(range of block indices)`` over ``count`` blocks, split across scratchcnn's
+    threads, with BLAS on one thread meanwhile: each thread runs its blocks' transforms
+    and products itself, so only one pool of threads is busy (see "Speed")."""
+    with threads.one_thread_blas():
+        parallel.for_blocks(lambda part: work(range(part.start, part.stop)), count, size)

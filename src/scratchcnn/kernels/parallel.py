@@ -7,6 +7,12 @@ blocks along one axis and handed to a few Python threads runs the blocks at the 
 time. Blocks are disjoint slices of the output, so no two threads write the same
 element, and the result is bit for bit that of the one-thread pass.
 
+Matrix products (:func:`matmul`) are split the same way, with BLAS on one thread while
+they run: one pool of threads does all of the speed layer's work, as PyTorch's intra-op
+pool does. Two pools on the same cores (BLAS's, whose idle threads keep spinning for a
+while after each product, and this one) slowed the MNIST CNN's step down by half
+(BENCHMARKS.md, "Conv algorithms per shape").
+
 The number of threads follows :func:`scratchcnn.set_num_threads` (the same count as
 BLAS, kept in :mod:`scratchcnn.threads`); arrays under ``MIN_ELEMENTS`` are done in one block, where starting threads
 would cost more than it saves.
@@ -23,9 +29,12 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import numpy as np
+
 from .. import threads as thread_control
 
 MIN_ELEMENTS = 1 << 18    # below ~1 MB of float32 one thread is faster
+MIN_PRODUCT_FLOPS = 1 << 21   # multiply-adds below which a product runs on one thread
 
 _executor = None
 _executor_key = None      # (workers, pid) it was made for: a forked child needs its own
@@ -75,7 +84,7 @@ def for_blocks(work, length, size):
         return
     pending = [_pool(threads() - 1).submit(_as_worker, work, block) for block in slices[1:]]
     try:
-        work(slices[0])                       # this thread does the first block
+        _as_worker(work, slices[0])           # this thread does the first block
     finally:
         wait(pending)                         # no block may still be writing after we return
     for future in pending:
@@ -83,8 +92,8 @@ def for_blocks(work, length, size):
 
 
 def _as_worker(work, block):
-    # A for_blocks inside a worker runs in one block: waiting on the pool from one of its
-    # own threads could wait forever.
+    # A for_blocks (or matmul) inside a block runs in one block: waiting on the pool from
+    # one of its own threads could wait forever, and the other threads are busy anyway.
     _inside_worker.active = True
     try:
         work(block)
@@ -124,3 +133,37 @@ def ufunc(func, out, *operands):
 
 def _along_first_axis(operand, out):
     return getattr(operand, "ndim", 0) == out.ndim and operand.shape[0] == out.shape[0]
+
+
+def matmul(a, b, out=None):
+    """``np.matmul(a, b, out=out)`` split across threads, each block's product on one BLAS
+    thread (:func:`scratchcnn.threads.one_thread_blas`). Stacks of matrices are split along
+    their first axis; a single product along the longer of ``a``'s rows and ``b``'s
+    columns, so that each thread reads half of the other operand's work but all of it
+    only once per block. Each output element is the same dot product as in one call."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+        return a @ b if out is None else np.matmul(a, b, out=out)   # another array library
+    if a.ndim < 2 or b.ndim < 2:                                  # a vector: one small product
+        with thread_control.one_thread_blas():
+            return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    if out is None:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+        out = np.empty(shape, dtype=np.result_type(a, b))
+    flops = out.size * a.shape[-1]
+    with thread_control.one_thread_blas():
+        if flops < MIN_PRODUCT_FLOPS or threads() == 1 or _inside_worker.active:
+            return np.matmul(a, b, out=out)
+        if out.ndim > 2 and out.shape[0] >= threads():
+            def stack_block(block):
+                np.matmul(a[block] if a.ndim == out.ndim else a,
+                          b[block] if b.ndim == out.ndim else b, out=out[block])
+            for_blocks(stack_block, out.shape[0], flops)
+        elif out.shape[-2] >= out.shape[-1]:
+            def row_block(block):
+                np.matmul(a[..., block, :], b, out=out[..., block, :])
+            for_blocks(row_block, out.shape[-2], flops)
+        else:
+            def column_block(block):
+                np.matmul(a, b[..., block], out=out[..., block])
+            for_blocks(column_block, out.shape[-1], flops)
+    return out

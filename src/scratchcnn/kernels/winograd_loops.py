@@ -2,122 +2,138 @@
 
 The same transforms as the NumPy functions of :mod:`scratchcnn.kernels.conv_winograd`
 (read the derivation there), written the way a learner would: one loop iteration per
-image and channel, then per tile. In NumPy each transform is 16-32 strided passes over
-the whole tensor; here each 4x4 tile is read once, transformed in registers, written
-once. ``numba.njit(parallel=True, cache=True)`` turns each function into machine code
-(once: the compiled code is cached on disk) and runs the ``prange`` loop on several
-threads; each iteration writes its own disjoint part of the output.
+image plane (an image and a channel), then one per tile. The one-dimensional transforms
+B^T, B, A^T, A are *the same Python functions* that the NumPy path applies to whole
+arrays (``conv_winograd._bt`` and friends); numba compiles them for scalars and inlines
+them here, so the matrices are written down once. ``numba.njit(parallel=True,
+cache=True)`` turns each loop into machine code (once: the compiled code is cached on
+disk) and runs the ``prange`` loop over image planes on several threads; each iteration
+writes its own disjoint part of the output.
+
+Why the small per-plane buffers: a plane's transformed tiles go to 16 arrays far apart
+in memory (one per tile element). Stored tile by tile, that is 16 scattered writes per
+tile, and measured 2.5-5x slower than computing one plane's 16 rows into a buffer that
+stays in the L1 cache and then copying each row out whole (BENCHMARKS.md). Likewise the
+zero padding is done in a plane buffer, not as a padded copy of the whole input.
 
 This module imports numba: only :mod:`scratchcnn.kernels.compiled` imports it, on the first
 use of a compiled kernel, never ``import scratchcnn``.
 
-Layouts: padded input ``xp`` (N, C, 2*TH + 2, 2*TW + 2); transformed tiles ``V``
-(4, 4, C, N, TH, TW); products ``M`` and their gradients (4, 4, O, N, TH, TW); output
-and output gradient (N, O, OH, OW), OH <= 2*TH.
+Layouts: input and input gradient (N, C, H, W); transformed tiles ``V`` and their
+gradients (4, 4, C, N, TH, TW); products ``M`` and their gradients (4, 4, O, N, TH, TW);
+output and output gradient (N, O, OH, OW), OH <= 2*TH, OW <= 2*TW. Tile (i, j) reads
+rows 2i..2i+3 and columns 2j..2j+3 of the input padded by (top, left).
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from . import conv_winograd
+
+# The 1-D transforms along one tile axis, compiled for scalars and inlined.
+bt = njit(inline="always")(conv_winograd._bt)    # B^T: 4 inputs -> 4 tile values
+b = njit(inline="always")(conv_winograd._b)      # B: its adjoint
+at = njit(inline="always")(conv_winograd._at)    # A^T: 4 tile values -> 2 outputs
+a = njit(inline="always")(conv_winograd._a)      # A: its adjoint
 
 
-@njit(parallel=True, cache=True)
-def input_transform(xp, V):
-    """V[:, :, c, n, a, b] = B^T d B for the 4x4 tile d = xp[n, c, 2a:2a+4, 2b:2b+4]."""
+@njit(nogil=True, cache=True)
+def input_transform(x, V, top, left):
+    """V[:, :, c, n, i, j] = B^T d B for the 4x4 tile d at rows 2i.., columns 2j.. of
+    x[n, c] zero-padded by (top, left)."""
     channels, images, th, tw = V.shape[2:]
-    for index in prange(images * channels):
-        n, c = index // channels, index % channels
-        t = np.empty((4, 4), dtype=V.dtype)
-        for a in range(th):
-            for b in range(tw):
-                d = xp[n, c, 2 * a:2 * a + 4, 2 * b:2 * b + 4]
-                for v in range(4):                       # t = B^T d (rows of B^T)
-                    t[0, v] = d[0, v] - d[2, v]
-                    t[1, v] = d[1, v] + d[2, v]
-                    t[2, v] = d[2, v] - d[1, v]
-                    t[3, v] = d[1, v] - d[3, v]
-                for r in range(4):                       # V = t B
-                    V[r, 0, c, n, a, b] = t[r, 0] - t[r, 2]
-                    V[r, 1, c, n, a, b] = t[r, 1] + t[r, 2]
-                    V[r, 2, c, n, a, b] = t[r, 2] - t[r, 1]
-                    V[r, 3, c, n, a, b] = t[r, 1] - t[r, 3]
+    height, width = x.shape[2], x.shape[3]      # 2*TH + 2 >= top + H: the plane holds it all
+    V_rows = V.reshape(16, channels, images, th * tw)
+    for plane in range(images * channels):
+        n, c = plane // channels, plane % channels
+        d = np.zeros((2 * th + 2, 2 * tw + 2), dtype=V.dtype)       # the padded plane
+        d[top:top + height, left:left + width] = x[n, c]
+        out = np.empty((16, th * tw), dtype=V.dtype)                 # this plane's V rows
+        for i in range(th):
+            for j in range(tw):
+                y, x0 = 2 * i, 2 * j
+                # t = B^T d, one column of the tile at a time
+                t0 = bt(d[y, x0], d[y + 1, x0], d[y + 2, x0], d[y + 3, x0])
+                t1 = bt(d[y, x0 + 1], d[y + 1, x0 + 1], d[y + 2, x0 + 1], d[y + 3, x0 + 1])
+                t2 = bt(d[y, x0 + 2], d[y + 1, x0 + 2], d[y + 2, x0 + 2], d[y + 3, x0 + 2])
+                t3 = bt(d[y, x0 + 3], d[y + 1, x0 + 3], d[y + 2, x0 + 3], d[y + 3, x0 + 3])
+                for r in range(4):                                   # V = t B, row r
+                    v = bt(t0[r], t1[r], t2[r], t3[r])
+                    for s in range(4):
+                        out[4 * r + s, i * tw + j] = v[s]
+        for k in range(16):
+            V_rows[k, c, n, :] = out[k, :]
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def output_transform(M, bias, y):
-    """y[n, o, 2a+i, 2b+j] = (A^T m A)[i, j] + bias[o] for the 4x4 tile m = M[:, :, o, n, a, b];
+    """y[n, o, 2i+u, 2j+v] = (A^T m A)[u, v] + bias[o] for the 4x4 tile m = M[:, :, o, n, i, j];
     rows and columns past (OH, OW) are dropped."""
     outputs, images, th, tw = M.shape[2:]
     oh, ow = y.shape[2], y.shape[3]
-    for index in prange(images * outputs):
-        n, o = index // outputs, index % outputs
-        t = np.empty((2, 4), dtype=y.dtype)
-        for a in range(th):
-            for b in range(tw):
-                for s in range(4):                       # t = A^T m
-                    t[0, s] = M[0, s, o, n, a, b] + M[1, s, o, n, a, b] + M[2, s, o, n, a, b]
-                    t[1, s] = M[1, s, o, n, a, b] - M[2, s, o, n, a, b] - M[3, s, o, n, a, b]
-                for i in range(2):                       # y = t A, plus the bias
-                    row = 2 * a + i
-                    if row < oh:
-                        y[n, o, row, 2 * b] = t[i, 0] + t[i, 1] + t[i, 2] + bias[o]
-                        if 2 * b + 1 < ow:
-                            y[n, o, row, 2 * b + 1] = t[i, 1] - t[i, 2] - t[i, 3] + bias[o]
+    for plane in range(images * outputs):
+        n, o = plane // outputs, plane % outputs
+        full = np.empty((2 * th, 2 * tw), dtype=y.dtype)            # all tiles, uncropped
+        for i in range(th):
+            for j in range(tw):
+                # t = A^T m, one column of the tile at a time
+                t0 = at(M[0, 0, o, n, i, j], M[1, 0, o, n, i, j], M[2, 0, o, n, i, j], M[3, 0, o, n, i, j])
+                t1 = at(M[0, 1, o, n, i, j], M[1, 1, o, n, i, j], M[2, 1, o, n, i, j], M[3, 1, o, n, i, j])
+                t2 = at(M[0, 2, o, n, i, j], M[1, 2, o, n, i, j], M[2, 2, o, n, i, j], M[3, 2, o, n, i, j])
+                t3 = at(M[0, 3, o, n, i, j], M[1, 3, o, n, i, j], M[2, 3, o, n, i, j], M[3, 3, o, n, i, j])
+                for u in range(2):                                   # y = t A, row u
+                    v = at(t0[u], t1[u], t2[u], t3[u])
+                    full[2 * i + u, 2 * j] = v[0]
+                    full[2 * i + u, 2 * j + 1] = v[1]
+        for row in range(oh):
+            for col in range(ow):
+                y[n, o, row, col] = full[row, col] + bias[o]
 
 
-@njit(parallel=True, cache=True)
-def output_gradient_transform(grad, dM, db):
-    """dM[:, :, o, n, a, b] = A g A^T for the 2x2 tile g of grad[n, o] (zeros past (OH, OW)),
-    and db[o] = the sum of grad[:, o] in the same pass (each iteration owns one o)."""
+@njit(nogil=True, cache=True)
+def output_gradient_transform(grad, dM):
+    """dM[:, :, o, n, i, j] = A g A^T for the 2x2 tile g at rows 2i.., columns 2j.. of
+    grad[n, o] (zeros past (OH, OW))."""
     outputs, images, th, tw = dM.shape[2:]
     oh, ow = grad.shape[2], grad.shape[3]
-    for o in prange(outputs):
-        g = np.zeros((2, 2), dtype=dM.dtype)
-        t = np.empty((4, 2), dtype=dM.dtype)
-        total = 0.0
-        for n in range(images):
-            for a in range(th):
-                for b in range(tw):
-                    for i in range(2):
-                        for j in range(2):
-                            row, col = 2 * a + i, 2 * b + j
-                            g[i, j] = grad[n, o, row, col] if row < oh and col < ow else 0.0
-                            total += g[i, j]
-                    for j in range(2):                   # t = A g (rows of A)
-                        t[0, j] = g[0, j]
-                        t[1, j] = g[0, j] + g[1, j]
-                        t[2, j] = g[0, j] - g[1, j]
-                        t[3, j] = -g[1, j]
-                    for r in range(4):                   # dM = t A^T
-                        dM[r, 0, o, n, a, b] = t[r, 0]
-                        dM[r, 1, o, n, a, b] = t[r, 0] + t[r, 1]
-                        dM[r, 2, o, n, a, b] = t[r, 0] - t[r, 1]
-                        dM[r, 3, o, n, a, b] = -t[r, 1]
-        db[o] = total
+    dM_rows = dM.reshape(16, outputs, images, th * tw)
+    for plane in range(images * outputs):
+        n, o = plane // outputs, plane % outputs
+        g = np.zeros((2 * th, 2 * tw), dtype=dM.dtype)              # the plane, tile-sized
+        g[:oh, :ow] = grad[n, o]
+        out = np.empty((16, th * tw), dtype=dM.dtype)                # this plane's dM rows
+        for i in range(th):
+            for j in range(tw):
+                y, x0 = 2 * i, 2 * j
+                t0 = a(g[y, x0], g[y + 1, x0])                       # t = A g, column 0
+                t1 = a(g[y, x0 + 1], g[y + 1, x0 + 1])               # column 1
+                for r in range(4):                                   # dM = t A^T, row r
+                    v = a(t0[r], t1[r])
+                    for s in range(4):
+                        out[4 * r + s, i * tw + j] = v[s]
+        for k in range(16):
+            dM_rows[k, o, n, :] = out[k, :]
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def input_gradient_transform(dV, dx, top, left):
-    """dx[n, c] += B dv B^T for every tile dv = dV[:, :, c, n, a, b], placed at
-    (2a - top, 2b - left) (overlapping tiles add up; the padding is dropped). ``dx`` must
-    be zeros on entry; each iteration owns one (n, c) image plane."""
+    """dx[n, c] = the sum of B dv B^T over the tiles dv = dV[:, :, c, n, i, j], each placed
+    at (2i - top, 2j - left) (tiles overlap by two rows and columns); the padding is dropped.
+    Every element of ``dx`` is written (it may start uninitialised)."""
     channels, images, th, tw = dV.shape[2:]
-    height, width = dx.shape[2], dx.shape[3]
-    for index in prange(images * channels):
-        n, c = index // channels, index % channels
-        t = np.empty((4, 4), dtype=dx.dtype)
-        for a in range(th):
-            for b in range(tw):
-                for s in range(4):                       # t = B dv (columns of B^T)
-                    t[0, s] = dV[0, s, c, n, a, b]
-                    t[1, s] = dV[1, s, c, n, a, b] - dV[2, s, c, n, a, b] + dV[3, s, c, n, a, b]
-                    t[2, s] = -dV[0, s, c, n, a, b] + dV[1, s, c, n, a, b] + dV[2, s, c, n, a, b]
-                    t[3, s] = -dV[3, s, c, n, a, b]
-                for u in range(4):                       # dd = t B^T, added into place
-                    row = 2 * a + u - top
-                    if 0 <= row < height:
-                        dd = (t[u, 0], t[u, 1] - t[u, 2] + t[u, 3],
-                              -t[u, 0] + t[u, 1] + t[u, 2], -t[u, 3])
-                        for v in range(4):
-                            col = 2 * b + v - left
-                            if 0 <= col < width:
-                                dx[n, c, row, col] += dd[v]
+    height, width = dx.shape[2], dx.shape[3]    # 2*TH + 2 >= top + H: the plane holds it all
+    for plane in range(images * channels):
+        n, c = plane // channels, plane % channels
+        d = np.zeros((2 * th + 2, 2 * tw + 2), dtype=dx.dtype)      # the padded plane
+        for i in range(th):
+            for j in range(tw):
+                # t = B dv, one column of the tile at a time
+                t0 = b(dV[0, 0, c, n, i, j], dV[1, 0, c, n, i, j], dV[2, 0, c, n, i, j], dV[3, 0, c, n, i, j])
+                t1 = b(dV[0, 1, c, n, i, j], dV[1, 1, c, n, i, j], dV[2, 1, c, n, i, j], dV[3, 1, c, n, i, j])
+                t2 = b(dV[0, 2, c, n, i, j], dV[1, 2, c, n, i, j], dV[2, 2, c, n, i, j], dV[3, 2, c, n, i, j])
+                t3 = b(dV[0, 3, c, n, i, j], dV[1, 3, c, n, i, j], dV[2, 3, c, n, i, j], dV[3, 3, c, n, i, j])
+                for u in range(4):                                   # dd = t B^T, row u, added
+                    v = b(t0[u], t1[u], t2[u], t3[u])
+                    for s in range(4):
+                        d[2 * i + u, 2 * j + s] += v[s]
+        dx[n, c] = d[top:top + height, left:left + width]

@@ -20,7 +20,7 @@ import numpy as np
 from .. import dispatch, random
 from ..autograd import apply
 from ..errors import ArgumentError, DTypeError, ShapeError, TargetError
-from ..ops import activation, linear as linear_op, loss, softmax as softmax_op
+from ..ops import activation, loss, softmax as softmax_op
 from ..ops.reduce import normalize_axes
 from ..tensor import Tensor, tensor as make_tensor
 from .functional_extra import *  # noqa: F401,F403  (pad, gelu, layer_norm, ...)
@@ -53,7 +53,7 @@ def linear(input, weight, bias=None):
         raise ShapeError(f"expected input (..., {weight.shape[1]}), got {input.shape}", subject)
     check_same_dtype(input, weight, subject)
     check_bias(bias, weight.shape[0], weight, subject)
-    return apply(linear_op.linear_forward, linear_op.linear_backward, input, weight, bias)
+    return apply(*dispatch.op("linear"), input, weight, bias)
 
 
 def flatten(input, start_dim=1, end_dim=-1):
