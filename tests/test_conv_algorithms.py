@@ -172,13 +172,13 @@ def test_auto_chooses_by_shape():
     assert choose((32, 3, 227, 227), (96, 3, 11, 11), (4, 4)) == "im2col_fast"
     assert choose((8, 4, 8, 8), (4, 2, 3, 3), groups=2) == "im2col_fast"
     assert choose((8, 8, 14, 14), (64, 8, 3, 3), padding=(1, 1)) == "im2col_fast"   # C < 16
+    alexnet_conv5 = ((32, 384, 13, 13), (256, 384, 3, 3))   # C*O above 128*128: memory
     with sc.backends.kernels.flags(compiled=True):
-        if compiled.installed():                       # compiled transforms: every 3x3 layer
+        if compiled.installed():                       # compiled transforms
             assert choose((128, 32, 14, 14), (64, 32, 3, 3), padding=(1, 1)) == "winograd"
-    with sc.backends.kernels.flags(compiled=False):
-        # NumPy transforms: Winograd only where the products dominate (C*O > 128*128)
+        assert choose(*alexnet_conv5, padding=(1, 1)) == "im2col_fast"
+    with sc.backends.kernels.flags(compiled=False):    # NumPy transforms: no Winograd
         assert choose((128, 32, 14, 14), (64, 32, 3, 3), padding=(1, 1)) == "im2col_fast"
-        assert choose((32, 384, 13, 13), (256, 384, 3, 3), padding=(1, 1)) == "winograd"
     with sc.backends.kernels.flags(enabled=False):
         assert choose((128, 1, 28, 28), (32, 1, 3, 3)) == "im2col"
 

@@ -1,24 +1,27 @@
-"""Compiled loop kernels (numba), loaded on first use, run on scratchcnn's thread count.
+"""Compiled loop kernels (numba), loaded on first use.
 
 Some passes are loops NumPy cannot express without many strided passes over memory (the
 Winograd tile transforms). Those are written as plain loops in their own module
 (:mod:`scratchcnn.kernels.winograd_loops`) and compiled by numba, the "minitorch
 pattern": the loop is the readable definition, one decorator makes it fast.
 
-- ``import scratchcnn`` does not import numba; :func:`loops` does, the first time a compiled
-  kernel runs. numba's code is cached on disk (``cache=True``): compiled once per dtype,
-  later processes load it in well under a second.
+- numba is a dependency of scratchcnn (the MNIST CNN's step meets PyTorch's time with it,
+  not without: BENCHMARKS.md), but ``import scratchcnn`` does not import it;
+  :func:`loops` does, the first time a compiled kernel runs. numba's code is cached on
+  disk (``cache=True``): compiled once per dtype and layout, later processes load it in
+  about a second.
 - :func:`available` is True when numba is installed and ``backends.kernels.compiled`` is
   True; otherwise callers run their NumPy path, which computes the same thing.
-- :func:`run` runs a kernel on :func:`scratchcnn.set_num_threads`' count of threads
-  (numba's own pool) and restores numba's previous count afterwards, so no process-wide
-  setting is left changed.
+- The kernels are compiled without numba's own thread pool (``nogil=True``, no
+  ``parallel``): callers split the work into blocks on scratchcnn's one pool of threads
+  (:mod:`scratchcnn.kernels.parallel`), so numba's threads never compete with it and no
+  numba setting is ever changed.
 """
 
 import importlib
 import importlib.util
 
-from .. import backends, threads
+from .. import backends
 
 _installed = None        # numba importable? asked once, without importing it
 
@@ -40,16 +43,3 @@ def available():
 def loops(name):
     """The module of compiled loops ``scratchcnn.kernels.<name>`` (imports numba)."""
     return importlib.import_module(f"{__package__}.{name}")
-
-
-def run(kernel, *args):
-    """``kernel(*args)`` on scratchcnn's pass thread count (at most numba's pool size),
-    restoring numba's thread count afterwards."""
-    import numba            # already imported by the loops module: no import cost here
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(threads.pass_threads(), numba.config.NUMBA_NUM_THREADS)))
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(before)

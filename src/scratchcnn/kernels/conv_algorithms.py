@@ -7,24 +7,29 @@ algorithm       file                                               "auto" picks 
 ``ones_row``    :mod:`scratchcnn.kernels.conv_ones_row`            ``C*kh*kw <= ONES_ROW_MAX_K``,
                                                                    groups 1
 ``winograd``    :mod:`scratchcnn.kernels.conv_winograd`            3x3, stride 1, dilation 1,
-                                                                   groups 1, C and O >=
+                                                                   groups 1, compiled kernels
+                                                                   available, C and O >=
                                                                    ``WINOGRAD_MIN_CHANNELS``,
-                                                                   compiled kernels available,
-                                                                   one thread
+                                                                   C*O <=
+                                                                   ``WINOGRAD_MAX_CHANNELS``
 ``im2col``      :mod:`scratchcnn.ops.conv` (the plain op)          never (set it to run the
                                                                    plain op)
 ==============  =================================================  ==============================
 
-The thresholds are measurements (BENCHMARKS.md, "Conv algorithms per shape"), taken on
-a 2-core AMD EPYC shared with other jobs, CPU time of forward + backward:
+The thresholds are measurements (BENCHMARKS.md, "Conv algorithms per shape"), forward +
+backward on the project's 2-core AMD EPYC:
 
 - ones row: 4x less time than ``im2col_fast`` on the MNIST CNN's conv1 (K = 9) and 2.5x on
   an RGB 3x3 layer (K = 27); mixed results from K = 75 on (the per-image products get
   less efficient than one large GEMM as K grows), so the cut is at 27.
-- Winograd: with compiled transforms and one thread, 17% less CPU time than
-  ``im2col_fast`` on conv2 of the MNIST CNN and 31% less on AlexNet's conv5; with two
-  threads its 48 small GEMMs (16 per pass) each wake OpenBLAS's threads and it lost by
-  2-3x on the shared machine, so "auto" leaves it to one-thread runs.
+- Winograd (compiled transforms, image blocks on scratchcnn's threads): 21 ms against
+  ``im2col_fast``'s 32-40 ms on the MNIST CNN's conv2 at 2 threads, 36 against 55 ms at
+  one; also ahead on 64x64 and 128x128 channel layers. With NumPy transforms it loses
+  on small layers. On AlexNet's conv3-5 (C*O of 98,304 and more) it is 20-30% faster
+  than ``im2col_fast`` but raises the step's peak memory by 150-300 MB (numba's own
+  ~140 MB, plus per-thread blocks), past the issue's bound of 1.3x PyTorch's, so
+  "auto" leaves layers above C*O = 128*128 on ``im2col_fast``; set
+  ``backends.conv.algorithm = "winograd"`` to trade the memory for the time.
 
 :func:`conv2d_forward` / :func:`conv2d_backward` are what :mod:`scratchcnn.dispatch` hands
 to autograd under ``"auto"`` (and the forced names): the forward pass picks an algorithm,
@@ -38,6 +43,7 @@ from . import compiled, conv as im2col_fast, conv_ones_row, conv_winograd
 
 ONES_ROW_MAX_K = 27          # C*kh*kw: 1 channel up to 5x5, RGB 3x3
 WINOGRAD_MIN_CHANNELS = 16   # below, the transforms cost more than the GEMMs save
+WINOGRAD_MAX_CHANNELS = conv_winograd.BLOCKED_MAX_CHANNELS   # C*O; above, see choose()
 
 MODULES = {
     "im2col": plain_conv,
@@ -72,9 +78,8 @@ def choose(x_shape, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1)
     # "auto", or a forced algorithm that does not fit this layer
     if groups == 1 and cg * kh * kw <= ONES_ROW_MAX_K:
         return "ones_row"
-    if (winograd_fits(weight_shape, stride, dilation, groups)
-            and min(cg, o) >= WINOGRAD_MIN_CHANNELS
-            and (compiled.available() or cg * o > conv_winograd.BLOCKED_MAX_CHANNELS)):
+    if (winograd_fits(weight_shape, stride, dilation, groups) and compiled.available()
+            and WINOGRAD_MIN_CHANNELS <= min(cg, o) and cg * o <= WINOGRAD_MAX_CHANNELS):
         return "winograd"
     return "im2col_fast"
 

@@ -38,10 +38,17 @@ and 6.3e-7 for im2col: no worse here (tests/test_conv_algorithms.py checks it st
 within 10x im2col's, and rtol 1e-4, atol 1e-5 against PyTorch). In float64 it agrees
 with the naive loops to 1e-10.
 
-The tile transforms are where NumPy hits its floor: each is 16-32 strided passes over
-the tensor. With numba installed (and ``backends.kernels.compiled`` True) they run as
-compiled loops (:mod:`scratchcnn.kernels.winograd_loops`), each tile read and written
-once; the NumPy functions below are the same transforms and the reference for them.
+Speed. The tile transforms are where NumPy hits its floor: each is 16-32 strided passes
+over the tensor. With numba (and ``backends.kernels.compiled`` True) they run as compiled
+loops (:mod:`scratchcnn.kernels.winograd_loops`), each tile read and written once; the
+NumPy functions below are the same transforms and the reference for them. The batch is
+cut into blocks of images of about ``BLOCK_BYTES`` of tiles and products, and each of
+scratchcnn's threads runs whole blocks (transform, 16 products, inverse transform) with
+BLAS on one thread: a block's V and M are still in the cache when the next step reads
+them, and only one pool of threads is busy. On the MNIST CNN's conv2 this took forward
++ backward from 48 ms (whole-batch steps, BLAS and numba each on their own threads) to
+21 ms at 2 threads (BENCHMARKS.md). Layers with C*O above ``BLOCKED_MAX_CHANNELS`` have
+products large enough to want bigger blocks: one block per thread.
 
 Shapes: x (N, C, H, W), w (O, C, 3, 3), b (O,) or None, y (N, O, OH, OW); stride 1,
 dilation 1, groups 1; any padding.
@@ -56,6 +63,11 @@ from . import compiled, parallel
 # Bytes per block of images: a block's transformed tiles and products, 16 x (C + O)
 # floats per tile, stay in the CPU's caches between the steps that write and read them.
 BLOCK_BYTES = 1 << 20
+# The forward pass keeps the transformed tiles for the weight gradient up to this size
+# (the MNIST CNN's conv2: 12.8 MB); larger ones are rebuilt from the input in backward,
+# which costs one input transform (a few percent of such a layer's time) and keeps an
+# AlexNet step's peak memory near PyTorch's (BENCHMARKS.md).
+KEEP_TILES_UP_TO_BYTES = 16 * 2**20
 # Layers with C*O above this run as one block on BLAS's threads: their products are large
 # enough for BLAS to use every thread well, and cache-sized blocks would make them thin.
 BLOCKED_MAX_CHANNELS = 128 * 128
@@ -211,24 +223,30 @@ def conv2d_forward(x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 
         U = weight_transform(weight)                                   # (16, O, C)
     y = np.empty((n, o) + out_size, dtype=x.dtype)
     blocks = image_blocks(x.shape, o, tile_counts, x.itemsize)
-    V = [None] * len(blocks)         # each block's tiles, kept for the weight gradient
+    # Each block's tiles V are kept for the weight gradient if they are small; large ones
+    # (4x the input or more) are rebuilt from the input in backward, one block at a time.
+    keep = 16 * c * n * tile_counts[0] * tile_counts[1] * x.itemsize <= KEEP_TILES_UP_TO_BYTES
+    V = [None] * len(blocks)
 
     def forward(block_indices):
         for k in range(block_indices.start, block_indices.stop):
             images = blocks[k]
-            V[k] = input_transform(x[images], padding, tile_counts)    # (4, 4, C, n_k, TH, TW)
-            M = parallel.matmul(U, V[k].reshape(16, c, -1))            # (16, O, T_k)
+            tiles_k = input_transform(x[images], padding, tile_counts)  # (4, 4, C, n_k, TH, TW)
+            M = parallel.matmul(U, tiles_k.reshape(16, c, -1))          # (16, O, T_k)
             output_transform(M.reshape(4, 4, o, -1, *tile_counts), bias, y[images])
+            if keep:
+                V[k] = tiles_k
 
     _over_blocks(forward, len(blocks), y.size)
-    cache = (x.shape, V, blocks, U, weight.shape, bias is not None, padding, tile_counts)
+    saved = V if keep else x
+    cache = (x.shape, saved, blocks, U, weight.shape, bias is not None, padding, tile_counts)
     return y, cache
 
 
 def conv2d_backward(grad, cache, needs_grad):
     """(dL/dx, dL/dw, dL/db) from dL/dy (N, O, OH, OW), each the transpose of its forward
     step (see the module docstring); dL/dx only when ``needs_grad[0]``."""
-    x_shape, V, blocks, U, weight_shape, has_bias, padding, tile_counts = cache
+    x_shape, saved, blocks, U, weight_shape, has_bias, padding, tile_counts = cache
     o, c = weight_shape[:2]
     dx = np.empty(x_shape, dtype=grad.dtype) if needs_grad[0] else None
     dU = [None] * len(blocks)        # each block's share of the weight gradient
@@ -238,7 +256,9 @@ def conv2d_backward(grad, cache, needs_grad):
             images = blocks[k]
             dM = output_gradient_transform(grad[images], tile_counts).reshape(16, o, -1)
             if needs_grad[1]:
-                dU[k] = parallel.matmul(dM, V[k].reshape(16, c, -1).transpose(0, 2, 1))  # (16, O, C)
+                tiles_k = saved[k] if isinstance(saved, list) else \
+                    input_transform(saved[images], padding, tile_counts)
+                dU[k] = parallel.matmul(dM, tiles_k.reshape(16, c, -1).transpose(0, 2, 1))  # (16, O, C)
             if needs_grad[0]:
                 dV = parallel.matmul(U.transpose(0, 2, 1), dM)                        # (16, C, T_k)
                 input_gradient_transform(dV.reshape(4, 4, c, -1, *tile_counts), padding, dx[images])

@@ -1,19 +1,19 @@
 """Fast max and average pooling: :mod:`scratchcnn.ops.pool` arranged for speed.
 
 Same signatures and results (read ``ops/pool.py`` for the equations). Max pooling keeps a
-running maximum over the kh*kw kernel offsets instead of copying every window out,
+running maximum (average pooling a running sum) over the kh*kw kernel offsets instead of
+copying every window out or reducing over the window view,
 routes NaN windows to their first NaN as argmax does, and stores (rather than adds) the
-routed gradient where windows cannot overlap; its passes, and the col2im scatter of
-average pooling, are split by channel blocks across threads
-(:mod:`scratchcnn.kernels.parallel`). The split only divides the work, so the results
-are bit for bit those of ``ops/pool.py``. Shapes: x (N, C, H, W), y (N, C, OH, OW).
+routed (or averaged) gradient where windows cannot overlap; its passes are split by
+channel blocks across threads (:mod:`scratchcnn.kernels.parallel`). The split only divides the work, so the results
+are bit for bit those of ``ops/pool.py``, except the average pooling's forward sums,
+which NumPy's reduction may add in another order (equal to float rounding). Shapes: x (N, C, H, W), y (N, C, OH, OW).
 """
 
 from ..ops.array_module import array_module
 from ..ops.conv import offset_slices, pad_spatial, windows
-from ..ops.pool import avg_pool2d_forward  # noqa: F401 (one strided sum: nothing to speed up)
+from ..ops.pool import average_divisor
 from . import parallel
-from .conv import scatter_windows
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding=(0, 0), dilation=(1, 1)):
@@ -108,12 +108,49 @@ def max_pool2d_backward(grad, cache, needs_grad):
     return (padded[:, :, ph:ph + h, pw:pw + w],)
 
 
+def avg_pool2d_forward(x, kernel_size, stride, padding=(0, 0), count_include_pad=True):
+    """As :func:`scratchcnn.ops.pool.avg_pool2d_forward`: a running sum over the kh*kw kernel
+    offsets (one strided add each, split by channel blocks) instead of one reduction over
+    the (N, C, OH, OW, kh, kw) window view, which NumPy runs several times slower (the
+    LeNet-5 step spent a fifth of its time there); then the division."""
+    xp = array_module(x)
+    view = windows(pad_spatial(x, padding), kernel_size, stride, (1, 1))
+    kh, kw = kernel_size
+    total = xp.empty(view.shape[:4], dtype=x.dtype)
+
+    def sum_channels(channels):               # disjoint channel blocks: one per thread
+        block_view, block_total = view[:, channels], total[:, channels]
+        xp.copyto(block_total, block_view[..., 0, 0])
+        for k in range(1, kh * kw):
+            xp.add(block_total, block_view[..., k // kw, k % kw], out=block_total)
+
+    parallel.for_blocks(sum_channels, total.shape[1], total.size * kh * kw)
+    divisor = average_divisor(x.shape, kernel_size, stride, padding, count_include_pad, x.dtype, xp)
+    out = total / divisor
+    cache = (x.shape, kernel_size, stride, padding, divisor)
+    return out.astype(x.dtype, copy=False), cache
+
+
 def avg_pool2d_backward(grad, cache, needs_grad):
-    """As :func:`scratchcnn.ops.pool.avg_pool2d_backward`, with the threaded col2im."""
+    """As :func:`scratchcnn.ops.pool.avg_pool2d_backward`: g / D added into each window's
+    place, one whole-array pass per kernel offset, split by channel blocks; a store
+    instead of an add where windows cannot overlap (as max pooling does)."""
     x_shape, (kh, kw), stride, padding, divisor = cache
     xp = array_module(grad)
     share = grad / divisor                                           # (N, C, OH, OW)
-    spread = xp.broadcast_to(share[..., None, None], share.shape + (kh, kw))
     n, c, h, w = x_shape
-    padded_shape = (n, c, h + 2 * padding[0], w + 2 * padding[1])
-    return (scatter_windows(spread, padded_shape, stride, (1, 1), padding),)
+    (ph, pw), out_size = padding, grad.shape[2:]
+    padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=share.dtype)
+    disjoint = all(s >= k for s, k in zip(stride, (kh, kw)))
+
+    def spread_channels(channels):            # disjoint channel blocks: one per thread
+        block_share, block_padded = share[:, channels], padded[:, channels]
+        for k in range(kh * kw):
+            rows, cols = offset_slices(k // kw, k % kw, out_size, stride, (1, 1))
+            if disjoint:      # adding 0 keeps it identical to accumulating into zeros
+                xp.add(block_share, 0, out=block_padded[:, :, rows, cols])
+            else:
+                block_padded[:, :, rows, cols] += block_share
+
+    parallel.for_blocks(spread_channels, c, grad.size * kh * kw)
+    return (padded[:, :, ph:ph + h, pw:pw + w],)

@@ -60,7 +60,7 @@ def avg_pool2d_forward(x, kernel_size, stride, padding=(0, 0), count_include_pad
     """y (N, C, OH, OW) = the sum of each window of x (N, C, H, W) divided by D."""
     xp = array_module(x)
     view = windows(pad_spatial(x, padding), kernel_size, stride, (1, 1))
-    divisor = _divisor(x.shape, kernel_size, stride, padding, count_include_pad, x.dtype, xp)
+    divisor = average_divisor(x.shape, kernel_size, stride, padding, count_include_pad, x.dtype, xp)
     out = view.sum(axis=(4, 5)) / divisor
     cache = (x.shape, kernel_size, stride, padding, divisor)
     return out.astype(x.dtype, copy=False), cache
@@ -77,7 +77,7 @@ def avg_pool2d_backward(grad, cache, needs_grad):
     return (scatter_windows(spread, padded_shape, stride, (1, 1), padding),)
 
 
-def _divisor(x_shape, kernel_size, stride, padding, count_include_pad, dtype, xp):
+def average_divisor(x_shape, kernel_size, stride, padding, count_include_pad, dtype, xp):
     """kh*kw, or per output position the number of real (non-padding) inputs: (OH, OW)."""
     kh, kw = kernel_size
     if count_include_pad or padding == (0, 0):
