@@ -36,6 +36,8 @@ CONV_LAYERS = {
     "alexnet_conv1": (32, 3, 227, 227, 96, 11, 4, 0),
     "alexnet_conv2": (32, 96, 27, 27, 256, 5, 1, 2),
     "alexnet_conv3": (32, 256, 13, 13, 384, 3, 1, 1),
+    "alexnet_conv4": (32, 384, 13, 13, 384, 3, 1, 1),
+    "alexnet_conv5": (32, 384, 13, 13, 256, 3, 1, 1),
     "mnist_conv1": (128, 1, 28, 28, 32, 3, 1, 1),
     "mnist_conv2": (128, 32, 14, 14, 64, 3, 1, 1),
 }
@@ -51,9 +53,11 @@ BASELINE_LAYER = "mnist_conv2"
 
 # batch per size (full: the batch above)
 BATCH = {
-    "quick": {"alexnet_conv1": 2, "alexnet_conv2": 2, "alexnet_conv3": 4, "mnist_conv1": 16,
+    "quick": {"alexnet_conv1": 2, "alexnet_conv2": 2, "alexnet_conv3": 4, "alexnet_conv4": 4,
+              "alexnet_conv5": 4, "mnist_conv1": 16,
               "mnist_conv2": 16, "alexnet_pool1": 4, "mnist_cnn": 16, "alexnet200": 2},
-    "tiny": {"alexnet_conv1": 1, "alexnet_conv2": 1, "alexnet_conv3": 1, "mnist_conv1": 2,
+    "tiny": {"alexnet_conv1": 1, "alexnet_conv2": 1, "alexnet_conv3": 1, "alexnet_conv4": 1,
+             "alexnet_conv5": 1, "mnist_conv1": 2,
              "mnist_conv2": 2, "alexnet_pool1": 1, "mnist_cnn": 4, "alexnet200": 1},
 }
 BASELINE_BATCH = {"full": 4, "quick": 2, "tiny": 1}
