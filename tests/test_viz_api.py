@@ -1184,3 +1184,39 @@ def test_inspect_names_the_receptive_field_in_the_input(service):
         window = service.inspect({"index": 0, "layer": layer, "channel": 0, "row": row,
                                   "col": col})["input_window"]
         assert window == {"rows": rows, "cols": cols}, (layer, row, col)
+
+
+def test_an_interrupt_while_a_handler_starts_gives_its_slot_back_once(tmp_path, monkeypatch):
+    """Ctrl+C landing inside Thread.start() after the handler thread began: the slot is
+    released once (not twice, which raised ValueError, hid the interrupt and kept the
+    server running), and the interrupt reaches the caller."""
+    import socket
+    import threading
+    import time as time_module
+    server = VisualizerServer("127.0.0.1", 0, Api(None), static_dir=tmp_path, max_handlers=2)
+    original_start = threading.Thread.start
+    thread_errors = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+
+    def start_then_interrupt(thread):
+        original_start(thread)
+        raise KeyboardInterrupt
+
+    client = socket.create_connection(server.server_address[:2], timeout=5)
+    try:
+        request, address = server.get_request()
+        client.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            server.process_request(request, address)
+        monkeypatch.setattr(threading.Thread, "start", original_start)
+        client.recv(65536)                        # the started handler still answered
+        deadline = time_module.monotonic() + 5
+        while server._slots._value != 2 and time_module.monotonic() < deadline:
+            time_module.sleep(0.01)
+        assert server._slots._value == 2          # both slots free again
+        time_module.sleep(0.1)
+        assert thread_errors == []                # and no "released too many times"
+    finally:
+        client.close()
+        server.server_close()

@@ -72,17 +72,23 @@ class VisualizerServer(ThreadingHTTPServer):
         if not self._slots.acquire(blocking=False):
             self._refuse(request)
             return
+        slot = _Slot(self._slots)
+        thread = threading.Thread(target=self._handle_in_thread,
+                                  args=(request, client_address, slot), daemon=True)
         try:
-            super().process_request(request, client_address)   # starts the thread
+            thread.start()
         except BaseException:
-            self._slots.release()
+            # Ctrl+C can land inside start() after the thread began: the slot is given
+            # back once, whichever side gets there first (a second release would raise
+            # and hide the interrupt, and the server would not stop).
+            slot.release()
             raise
 
-    def process_request_thread(self, request, client_address):
+    def _handle_in_thread(self, request, client_address, slot):
         try:
-            super().process_request_thread(request, client_address)
+            self.process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            slot.release()
 
     def _refuse(self, request):
         """503 with Retry-After, delivered by the refuser thread: the accept loop never
@@ -110,6 +116,21 @@ class VisualizerServer(ThreadingHTTPServer):
         host = self.server_address[0]
         return f"http://[{host}]:{self.server_port}/" if ":" in host else \
             f"http://{host}:{self.server_port}/"
+
+
+class _Slot:
+    """One request's hold on the handler semaphore, released at most once."""
+
+    def __init__(self, semaphore):
+        self._semaphore = semaphore
+        self._lock = threading.Lock()
+        self._held = True
+
+    def release(self):
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._semaphore.release()
 
 
 def make_server(host="127.0.0.1", port=8000, checkpoint=None, workdir=None, training=None,
