@@ -47,6 +47,8 @@ _pass_threads = None      # scratchcnn's own split; None: not set yet, ask BLAS 
 _UNSET = object()
 _blas_pool = _UNSET       # NumPy's BLAS controller, found once (see one_thread_blas)
 _blas_lock = threading.Lock()
+_blas_users = 0           # one_thread_blas blocks running now
+_blas_before = 1          # BLAS's count when the first of them started
 
 
 def _controller():
@@ -142,6 +144,3 @@ def one_thread_blas():
             if _blas_users == 0 and _blas_before != 1:
                 pool.set_num_threads(_blas_before)
 
-
-_blas_users = 0           # one_thread_blas blocks running now
-_blas_before = 1          # BLAS's count when the first of them started

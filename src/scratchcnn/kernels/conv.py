@@ -116,7 +116,6 @@ def weight_gradient(cols, grad_rows, weight_shape, groups=1):
 def input_gradient(grad_rows, weight, x_shape, out_size, stride, padding, dilation, groups=1):
     """dL/dx (N, C, H, W) from G rows (O, N*OH*OW): w^T @ G, then col2im (this is the
     transposed convolution of the output gradient)."""
-    xp = array_module(grad_rows)
     n, c, h, w = x_shape
     o, cg, kh, kw = weight.shape
     oh, ow = out_size

@@ -111,7 +111,6 @@ def conv2d_backward(grad, cache, needs_grad):
 
 def _input_gradient(g, weight, x_shape, out_size, stride, padding, dilation):
     """dL/dx (N, C, H, W): dcols_n = W^T @ g_n (K, Q) per image, then col2im."""
-    xp = array_module(g)
     n, c, h, w = x_shape
     o, _, kh, kw = weight.shape
     oh, ow = out_size
